@@ -1,0 +1,42 @@
+// What the subcommands share: the options that choose plugins and rules, and
+// loading them with errors reported the same way everywhere.
+#ifndef INSOURCE_CLI_COMMON_H_
+#define INSOURCE_CLI_COMMON_H_
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "policy.h"
+
+namespace insource::cli {
+
+// Exit statuses.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;  // a case failed, a check found problems, a test failed
+inline constexpr int kExitUsage = 2;   // the rules, the plugins or the command line are unusable
+
+struct EngineOptions {
+  std::string rules;                 // empty: the built-in default policy
+  std::vector<std::string> plugin_dirs;
+  bool no_default_plugins = false;
+};
+
+// Adds --plugins (repeatable) and --no-default-plugins.
+void add_plugin_options(CLI::App* cmd, EngineOptions* o);
+// Adds --rules too.
+void add_engine_options(CLI::App* cmd, EngineOptions* o);
+
+// Loads the plugins and the policy; prints every problem to stderr and
+// returns null when they cannot be used.
+std::shared_ptr<const Policy> load_engine(const EngineOptions& o);
+bool load_plugin_set(const EngineOptions& o, PluginSet* out);
+
+void register_decide(CLI::App& app, int* exit_code);
+void register_check(CLI::App& app, int* exit_code);
+void register_plugins(CLI::App& app, int* exit_code);
+
+}  // namespace insource::cli
+
+#endif  // INSOURCE_CLI_COMMON_H_

@@ -1,0 +1,180 @@
+#include "case_reader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <set>
+#include <sstream>
+
+#include "yaml_scalar.h"
+
+namespace insource {
+
+namespace {
+
+// Thrown inside the reader for one case; caught per case so the others still count.
+struct CaseProblem {
+  SourcePos pos;
+  std::string message;
+};
+
+class CaseBuilder {
+ public:
+  CaseBuilder(const FactSchema& schema, std::string label) : schema_(schema), label_(std::move(label)) {}
+
+  CaseInput build(const YAML::Node& node, const std::string& fallback_id) {
+    CaseInput in;
+    in.id = fallback_id;
+    try {
+      if (!node.IsMap()) fail(node, "a case must be a map with `id` and `facts`, not " + describe_node(node));
+      Case c;
+      c.facts.assign(schema_.size(), make_absent());
+      c.source = label_;
+      std::set<std::string> seen;
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+        if (!seen.insert(key).second) fail(it->first, "key '" + key + "' is given twice");
+        if (key == "id" || key == "title" || key == "description") {
+          if (!it->second.IsScalar()) fail(it->second, "`" + key + "` must be a string, not " + describe_node(it->second));
+          if (key == "id") in.id = c.id = it->second.Scalar();
+          if (key == "title") c.title = it->second.Scalar();
+        } else if (key != "facts") {
+          std::string near = closest_name(key, {"id", "title", "description", "facts"});
+          fail(it->first, "unknown key '" + key + "' in a case" + (near.empty() ? "" : " (did you mean '" + near + "'?)") +
+                              "; facts go under `facts:`");
+        }
+      }
+      if (c.id.empty()) c.id = fallback_id;
+      id_ = c.id;
+      YAML::Node facts = node["facts"];
+      if (!facts) fail(node, "the case has no `facts`");
+      if (facts.IsNull()) facts = YAML::Node(YAML::NodeType::Map);
+      if (!facts.IsMap()) fail(facts, "`facts` must be a map, not " + describe_node(facts));
+      visited_ = 0;
+      flatten(facts, "", 0, &c);
+      in.value = std::move(c);
+    } catch (const CaseProblem& p) {
+      in.error = p.pos.str() + ": case " + (id_.empty() ? in.id : id_) + ": " + p.message;
+    }
+    id_.clear();
+    return in;
+  }
+
+ private:
+  [[noreturn]] void fail(const YAML::Node& n, std::string msg) { throw CaseProblem{pos_of(n, label_), std::move(msg)}; }
+
+  void flatten(const YAML::Node& map, const std::string& prefix, int depth, Case* c) {
+    if (depth > kMaxFactDepth) fail(map, "facts nest deeper than " + std::to_string(kMaxFactDepth) + " levels");
+    std::set<std::string> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      // Aliases can make a small document visit the same nodes exponentially often.
+      if (++visited_ > kMaxFactsPerCase) fail(it->first, "more than " + std::to_string(kMaxFactsPerCase) + " facts in one case");
+      if (!it->first.IsScalar()) fail(it->first, "a fact name must be a string, not " + describe_node(it->first));
+      const std::string& key = it->first.Scalar();
+      if (!seen.insert(key).second) fail(it->first, "fact '" + prefix + key + "' is given twice");
+      std::string name = prefix + key;
+      const YAML::Node& v = it->second;
+      if (v.IsMap()) {
+        flatten(v, name + ".", depth + 1, c);
+      } else {
+        set_fact(it->first, name, v, c);
+      }
+    }
+  }
+
+  void set_fact(const YAML::Node& key, const std::string& name, const YAML::Node& v, Case* c) {
+    auto slot = schema_.find(name);
+    if (!slot) {
+      std::string near = schema_.suggest(name);
+      fail(key, "unknown fact '" + name + "'" + (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+    }
+    if (c->facts[*slot].type != INSOURCE_ABSENT) fail(key, "fact " + name + " is given twice");
+    const FactInfo& info = schema_.at(*slot);
+    if (v.IsSequence()) fail(v, "fact " + name + " must be a " + type_name(info.decl.type) + ", not a list");
+    YamlScalar s = read_scalar(v);
+    insource_value value = make_absent();
+    switch (s.kind) {
+      case YamlScalar::Kind::kNull:
+        fail(v, "fact " + name + " is null; leave it out if it is unknown");
+      case YamlScalar::Kind::kBool: value = make_bool(s.boolean); break;
+      case YamlScalar::Kind::kNumber:
+        if (!std::isfinite(s.number)) fail(v, "fact " + name + " must be a finite number, not " + s.text);
+        value = make_number(s.number);
+        break;
+      case YamlScalar::Kind::kString: value = make_string(c->keep(s.text)); break;
+    }
+    if (auto problem = schema_.check(*slot, value)) fail(v, "fact " + name + " " + *problem);
+    c->facts[*slot] = value;
+  }
+
+  const FactSchema& schema_;
+  std::string label_;
+  std::string id_;
+  size_t visited_ = 0;
+};
+
+std::string stem_of(const std::string& label) {
+  std::string stem = std::filesystem::path(label).stem().string();
+  return stem.empty() ? "case" : stem;
+}
+
+}  // namespace
+
+std::vector<CaseInput> read_cases(const std::string& text, const std::string& label, const FactSchema& schema) {
+  std::vector<CaseInput> out;
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::ParserException& e) {
+    CaseInput bad;
+    bad.id = stem_of(label);
+    SourcePos p{label, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
+    bad.error = p.str() + ": invalid YAML/JSON: " + e.msg;
+    out.push_back(std::move(bad));
+    return out;
+  }
+  CaseBuilder builder(schema, label);
+  std::string stem = stem_of(label);
+  auto next_id = [&]() { return out.empty() ? stem : stem + "#" + std::to_string(out.size() + 1); };
+  for (const YAML::Node& doc : docs) {
+    if (doc.IsNull()) continue;  // an empty document, e.g. after a trailing `---`
+    if (doc.IsSequence()) {
+      for (const YAML::Node& item : doc) out.push_back(builder.build(item, next_id()));
+    } else {
+      out.push_back(builder.build(doc, next_id()));
+    }
+  }
+  if (out.empty()) {
+    CaseInput empty;
+    empty.id = stem;
+    empty.error = label + ": no case in the input (it is empty)";
+    out.push_back(std::move(empty));
+  }
+  return out;
+}
+
+std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema& schema) {
+  std::string text;
+  if (path == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    return read_cases(text, "<stdin>", schema);
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    CaseInput bad;
+    bad.id = stem_of(path);
+    bad.error = path + ": cannot read the case file";
+    std::vector<CaseInput> out;
+    out.push_back(std::move(bad));
+    return out;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return read_cases(ss.str(), path, schema);
+}
+
+}  // namespace insource

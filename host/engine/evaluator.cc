@@ -1,0 +1,110 @@
+#include "evaluator.h"
+
+#include <cmath>
+
+namespace insource {
+
+namespace {
+
+const char* status_name(int32_t s) {
+  switch (s) {
+    case INSOURCE_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case INSOURCE_ERR_MISSING_FACT: return "missing fact";
+    case INSOURCE_ERR_OUT_OF_MEMORY: return "out of memory";
+    case INSOURCE_ERR_INTERNAL: return "internal error";
+    case INSOURCE_ERR_UNSUPPORTED: return "unsupported";
+    default: return "error";
+  }
+}
+
+}  // namespace
+
+Verdict threshold_verdict(const Thresholds& t, double total) {
+  if (total >= t.insource - kThresholdEpsilon) return Verdict::kInsource;
+  if (total <= t.outsource + kThresholdEpsilon) return Verdict::kOutsource;
+  return Verdict::kHybrid;
+}
+
+Evaluator::Evaluator(std::shared_ptr<const Policy> policy) : policy_(std::move(policy)) {
+  size_t widest = 0;
+  for (const CriterionBinding& b : policy_->criteria()) {
+    instances_.push_back(b.plugin->instantiate(b.params));
+    widest = std::max(widest, b.slots.size());
+  }
+  gathered_.resize(widest);
+  scores_.resize(policy_->criteria().size());
+  voted_.resize(policy_->criteria().size());
+}
+
+void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
+  const auto& criteria = policy_->criteria();
+  d->criteria.resize(criteria.size());
+  d->failed = false;
+  d->error.clear();
+  d->rule = -1;
+  const uint32_t flags = with_rationale ? INSOURCE_EVAL_RATIONALE : 0u;
+
+  double weighted = 0.0, weight_sum = 0.0;
+  for (size_t i = 0; i < criteria.size(); ++i) {
+    const CriterionBinding& b = criteria[i];
+    CriterionOutcome& out = d->criteria[i];
+    out.rationale.clear();
+    out.error.clear();
+    out.contribution = 0.0;
+    // Hand the plugin its facts in its own declared order.
+    for (size_t k = 0; k < b.slots.size(); ++k) gathered_[k] = c.facts[b.slots[k]];
+    insource_vote vote;
+    int32_t status = instances_[i]->evaluate(gathered_.data(), b.slots.size(), flags, &vote);
+    voted_[i] = 0;
+    if (status != INSOURCE_OK) {
+      out.state = CriterionOutcome::State::kFailed;
+      out.error = std::string("plugin ") + b.plugin->name() + " (criterion " + b.name + ") failed: " +
+                  (vote.message ? vote.message : "no message") + " [" + status_name(status) + "]";
+    } else if (vote.abstain) {
+      out.state = CriterionOutcome::State::kAbstained;
+      out.score = 0.0;
+    } else if (!(vote.score >= -1.0 && vote.score <= 1.0)) {  // also catches NaN
+      out.state = CriterionOutcome::State::kFailed;
+      out.error = "plugin " + b.plugin->name() + " (criterion " + b.name + ") returned score " +
+                  format_number(vote.score) + ", outside [-1, 1]";
+    } else {
+      out.state = CriterionOutcome::State::kVoted;
+      out.score = vote.score;
+      scores_[i] = vote.score;
+      voted_[i] = 1;
+      weighted += b.weight * vote.score;
+      weight_sum += b.weight;
+    }
+    if (with_rationale && vote.rationale && status == INSOURCE_OK) out.rationale = vote.rationale;
+    if (out.state == CriterionOutcome::State::kFailed && !d->failed) {
+      d->failed = true;
+      d->error = out.error;
+    }
+  }
+  if (d->failed) {
+    d->verdict = Verdict::kReview;
+    d->total = 0.0;
+    d->weight_sum = 0.0;
+    return;
+  }
+
+  d->weight_sum = weight_sum;
+  d->total = weight_sum > 0.0 ? weighted / weight_sum : 0.0;
+  if (weight_sum > 0.0) {
+    for (size_t i = 0; i < criteria.size(); ++i)
+      if (voted_[i]) d->criteria[i].contribution = criteria[i].weight * scores_[i] / weight_sum;
+  }
+
+  EvalInput in{c.facts.data(), scores_.data(), voted_.data(), d->total};
+  const auto& overrides = policy_->overrides();
+  for (size_t i = 0; i < overrides.size(); ++i) {
+    if (overrides[i].condition.evaluate(in) == Tri::kTrue) {
+      d->rule = static_cast<int>(i);
+      d->verdict = overrides[i].verdict;
+      return;
+    }
+  }
+  d->verdict = weight_sum > 0.0 ? threshold_verdict(policy_->thresholds(), d->total) : Verdict::kReview;
+}
+
+}  // namespace insource

@@ -1,0 +1,64 @@
+// Deciding cases: each criterion's plugin votes, the votes are combined by
+// weight, the overrides are checked in order, and the thresholds give the
+// verdict (shared/spec/criteria.md section 4).
+#ifndef INSOURCE_HOST_EVALUATOR_H_
+#define INSOURCE_HOST_EVALUATOR_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "case.h"
+#include "policy.h"
+
+namespace insource {
+
+struct CriterionOutcome {
+  enum class State : uint8_t { kVoted, kAbstained, kFailed };
+  State state = State::kAbstained;
+  double score = 0.0;
+  double contribution = 0.0;
+  std::string rationale;  // filled only when the rationale was asked for
+  std::string error;      // kFailed: what went wrong
+};
+
+struct Decision {
+  Verdict verdict = Verdict::kReview;
+  double total = 0.0;
+  double weight_sum = 0.0;  // of the criteria that voted
+  int rule = -1;            // index of the deciding override, or -1 when the thresholds decided
+  bool failed = false;      // a plugin fault: no verdict
+  std::string error;
+  std::vector<CriterionOutcome> criteria;  // as Policy::criteria()
+};
+
+// The tolerance of the threshold comparisons (criteria.md section 4).
+inline constexpr double kThresholdEpsilon = 1e-9;
+
+// The verdict the thresholds give for a total (with at least one voter).
+Verdict threshold_verdict(const Thresholds& t, double total);
+
+// Decides cases with one policy. Holds one instance of each plugin, so it is
+// not thread-safe: make one Evaluator per thread. Reuses its buffers, so a
+// case decided into the same Decision allocates nothing on the way.
+class Evaluator {
+ public:
+  explicit Evaluator(std::shared_ptr<const Policy> policy);
+
+  // Decides `c` into `d`. A plugin fault marks the decision failed (with the
+  // plugin and message named); it never throws for one.
+  void decide(const Case& c, Decision* d, bool with_rationale);
+
+  const Policy& policy() const { return *policy_; }
+
+ private:
+  std::shared_ptr<const Policy> policy_;
+  std::vector<std::unique_ptr<PluginInstance>> instances_;
+  std::vector<insource_value> gathered_;
+  std::vector<double> scores_;
+  std::vector<uint8_t> voted_;
+};
+
+}  // namespace insource
+
+#endif  // INSOURCE_HOST_EVALUATOR_H_

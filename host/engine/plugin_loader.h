@@ -1,0 +1,160 @@
+// Finding, loading and validating criterion plugins (Boost.DLL), and making
+// instances of them. Only the host uses Boost.DLL; plugins see the C ABI.
+#ifndef INSOURCE_HOST_PLUGIN_LOADER_H_
+#define INSOURCE_HOST_PLUGIN_LOADER_H_
+
+#include <insource/plugin.h>
+
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "value.h"
+
+namespace boost::dll {
+class shared_library;
+}
+
+namespace insource {
+
+// A plugin file that cannot be used: the message names the file.
+class PluginError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A fact as a plugin declares it (copied out of the descriptor).
+struct FactDecl {
+  std::string name;
+  Type type = Type::kNumber;
+  bool required = false;
+  bool has_fallback = false;
+  bool fallback_bool = false;
+  double fallback_number = 0.0;
+  std::string fallback_string;
+  std::vector<std::string> allowed;  // strings; empty = any
+  double min = -HUGE_VAL;
+  double max = HUGE_VAL;
+  bool min_exclusive = false;
+  std::string unit;
+  std::string description;
+};
+
+// A parameter as a plugin declares it.
+struct ParamDecl {
+  std::string name;
+  Type type = Type::kNumber;
+  bool fallback_bool = false;
+  double fallback_number = 0.0;
+  std::string fallback_string;
+  std::string description;
+};
+
+// The value of a parameter (owns its string).
+struct ParamValue {
+  Type type = Type::kNumber;
+  double number = 0.0;
+  bool boolean = false;
+  std::string string;
+
+  insource_value view() const;
+  std::string describe() const;
+  static ParamValue fallback_of(const ParamDecl& d);
+};
+
+class PluginInstance;
+
+// A loaded plugin: its library (kept loaded while this or any instance
+// lives) and a validated copy of what its descriptor says.
+class Plugin : public std::enable_shared_from_this<Plugin> {
+ public:
+  // Loads and validates one file. Throws PluginError naming the file.
+  static std::shared_ptr<const Plugin> load(const std::filesystem::path& file);
+
+  const std::filesystem::path& path() const { return path_; }
+  const std::string& name() const { return name_; }
+  const std::string& version() const { return version_; }
+  const std::string& criterion() const { return criterion_; }
+  const std::string& description() const { return description_; }
+  uint32_t abi_major() const { return abi_major_; }
+  uint32_t abi_minor() const { return abi_minor_; }
+  double score_min() const { return score_min_; }
+  double score_max() const { return score_max_; }
+  const std::vector<FactDecl>& facts() const { return facts_; }
+  const std::vector<ParamDecl>& params() const { return params_; }
+
+  // A new instance with these parameter values, one per declared parameter
+  // in declaration order. Throws PluginError with the plugin's message.
+  std::unique_ptr<PluginInstance> instantiate(const std::vector<ParamValue>& params) const;
+
+  // For tests that build a Plugin by hand around a descriptor already in
+  // memory (no library).
+  static std::shared_ptr<const Plugin> from_descriptor(const insource_plugin_descriptor* d,
+                                                       const std::filesystem::path& label);
+
+ private:
+  Plugin() = default;
+  void read_descriptor(const insource_plugin_descriptor* d);
+
+  std::shared_ptr<boost::dll::shared_library> library_;
+  const insource_plugin_descriptor* descriptor_ = nullptr;
+  std::filesystem::path path_;
+  std::string name_, version_, criterion_, description_;
+  uint32_t abi_major_ = 0, abi_minor_ = 0;
+  double score_min_ = -1.0, score_max_ = 1.0;
+  std::vector<FactDecl> facts_;
+  std::vector<ParamDecl> params_;
+
+  friend class PluginInstance;
+};
+
+// One instance of a plugin. Not thread-safe: one per worker thread.
+class PluginInstance {
+ public:
+  PluginInstance(std::shared_ptr<const Plugin> plugin, void* handle);
+  ~PluginInstance();
+  PluginInstance(const PluginInstance&) = delete;
+  PluginInstance& operator=(const PluginInstance&) = delete;
+
+  // Calls the plugin's evaluate; `vote` is zeroed first.
+  int32_t evaluate(const insource_value* facts, size_t count, uint32_t flags, insource_vote* vote) {
+    *vote = insource_vote{};
+    return evaluate_(handle_, facts, count, flags, vote);
+  }
+
+  const Plugin& plugin() const { return *plugin_; }
+
+ private:
+  std::shared_ptr<const Plugin> plugin_;  // keeps the library loaded
+  void* handle_;
+  decltype(insource_plugin_descriptor::evaluate) evaluate_;
+};
+
+// The plugins found on the search path.
+struct PluginSet {
+  std::vector<std::shared_ptr<const Plugin>> plugins;
+
+  // The plugin that votes on `criterion`, or null.
+  std::shared_ptr<const Plugin> find(std::string_view criterion) const;
+};
+
+// Where plugins are looked for, in order: `extra` (--plugins), then the
+// colon-separated INSOURCE_PLUGIN_PATH, then <dir of the binary>/../lib/insource/plugins.
+// Never the current directory, unless one of these names it.
+std::vector<std::filesystem::path> plugin_search_path(const std::vector<std::string>& extra,
+                                                      bool include_default = true);
+
+// The folder beside the running binary: <bin>/../lib/insource/plugins.
+std::filesystem::path default_plugin_dir();
+
+// Loads every plugin file (*.so) in the folders (missing folders are skipped,
+// a folder seen twice is read once). Throws PluginError on the first file that
+// cannot be used, or when two plugins vote on one criterion.
+PluginSet load_plugins(const std::vector<std::filesystem::path>& dirs);
+
+}  // namespace insource
+
+#endif  // INSOURCE_HOST_PLUGIN_LOADER_H_

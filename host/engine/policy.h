@@ -1,0 +1,66 @@
+// A policy: rules bound to the plugins that vote, with every name resolved,
+// every parameter typed and every condition compiled. Immutable once built,
+// so any number of threads may share one (each with its own Evaluator).
+#ifndef INSOURCE_HOST_POLICY_H_
+#define INSOURCE_HOST_POLICY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "condition.h"
+#include "fact_schema.h"
+#include "plugin_loader.h"
+#include "rules.h"
+
+namespace insource {
+
+struct CriterionBinding {
+  std::string name;
+  double weight = 0.0;
+  SourcePos pos;
+  std::shared_ptr<const Plugin> plugin;
+  std::vector<ParamValue> params;  // one per declared parameter, rules' value or default
+  std::vector<uint32_t> slots;     // plugin fact i -> schema slot
+};
+
+struct CompiledOverride {
+  std::string id;
+  Verdict verdict = Verdict::kReview;
+  std::string reason;
+  SourcePos pos;
+  Condition condition;
+};
+
+class Policy {
+ public:
+  // Binds rules to plugins. Throws RulesError listing every problem.
+  static std::shared_ptr<const Policy> compile(RulesDoc doc, PluginSet plugins);
+
+  const RulesDoc& rules() const { return doc_; }
+  const PluginSet& plugins() const { return plugins_; }
+  const FactSchema& schema() const { return schema_; }
+  const std::vector<CriterionBinding>& criteria() const { return criteria_; }
+  const std::vector<CompiledOverride>& overrides() const { return overrides_; }
+  const Thresholds& thresholds() const { return doc_.thresholds; }
+
+  // Index of a criterion by name, or -1.
+  int criterion_index(std::string_view name) const;
+
+ private:
+  Policy() = default;
+
+  RulesDoc doc_;
+  PluginSet plugins_;
+  FactSchema schema_;
+  std::vector<CriterionBinding> criteria_;
+  std::vector<CompiledOverride> overrides_;
+};
+
+// Loads rules (a file, or the built-in default when `rules_file` is empty)
+// and binds them to the plugins. Throws RulesError or PluginError.
+std::shared_ptr<const Policy> load_policy(const std::string& rules_file, PluginSet plugins);
+
+}  // namespace insource
+
+#endif  // INSOURCE_HOST_POLICY_H_

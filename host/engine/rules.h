@@ -1,0 +1,92 @@
+// The rules file (shared/spec/rules.md) as read from YAML, with `extends`
+// resolved, before it is bound to plugins. Every element keeps its position
+// so that later checks can point at file:line:column.
+#ifndef INSOURCE_HOST_RULES_H_
+#define INSOURCE_HOST_RULES_H_
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "source_pos.h"
+#include "value.h"
+#include "verdict.h"
+
+namespace insource {
+
+// A parameter value as written; its type is checked against the plugin later.
+struct RuleParam {
+  std::string name;
+  SourcePos pos;
+  enum class Kind { kNull, kBool, kNumber, kString, kOther } kind = Kind::kNull;
+  bool boolean = false;
+  double number = 0.0;
+  std::string text;  // the scalar as written, or "a list" / "a map" for kOther
+};
+
+struct RuleCriterion {
+  std::string name;
+  SourcePos pos;
+  double weight = 0.0;
+  SourcePos weight_pos;
+  std::vector<RuleParam> params;
+};
+
+// A fact declared under `facts:` (one that no plugin declares but rules read).
+struct RuleFact {
+  std::string name;
+  Type type = Type::kNumber;
+  SourcePos pos;
+  std::string description;
+  std::vector<std::string> allowed;
+};
+
+struct RuleOverride {
+  std::string id;
+  SourcePos pos;  // the list item
+  std::string when;
+  Verdict verdict = Verdict::kReview;
+  std::string reason;
+  // Where the condition text starts, to turn an offset in it into a position.
+  std::shared_ptr<const SourceText> source;
+  size_t when_byte = 0;
+  bool when_exact = false;  // false: only the node's position is known (e.g. a folded scalar)
+  SourcePos when_pos;
+
+  SourcePos position_of(size_t offset) const;
+};
+
+struct Thresholds {
+  double insource = 0.20;
+  double outsource = -0.20;
+};
+
+struct RulesDoc {
+  std::string file;  // the file named by the user (or the built-in label)
+  std::string name;
+  std::string description;
+  std::vector<RuleFact> facts;
+  std::vector<RuleCriterion> criteria;  // in file order; weight 0 entries removed by `extends`
+  Thresholds thresholds;
+  SourcePos thresholds_pos;
+  std::vector<RuleOverride> overrides;  // in the order they are checked
+  std::vector<std::string> files;       // every file read, the root first
+  std::string resolved_text;            // the texts of all files, for the policy's revision
+};
+
+// Reads a rules file and the files it extends. Throws RulesError with every
+// problem found (file:line:column each).
+RulesDoc read_rules_file(const std::filesystem::path& file);
+
+// Reads rules from text; `label` names it in messages, `base_dir` resolves `extends`.
+RulesDoc read_rules_text(const std::string& text, const std::string& label, const std::filesystem::path& base_dir);
+
+// The default policy compiled into the binary (rules/default.yaml).
+std::string_view embedded_default_rules();
+inline constexpr const char* kEmbeddedRulesLabel = "default.yaml (built in)";
+
+}  // namespace insource
+
+#endif  // INSOURCE_HOST_RULES_H_

@@ -1,0 +1,90 @@
+// The built-in "control" criterion (criteria.md section 3).
+//
+// Keeping work in house gives control over decisions and the speed to change
+// course, above all where institutional knowledge matters, where the work is
+// a core competence, where customers see it, and where it changes often.
+//
+//   score = 2 x mean(institutional_knowledge, core_competence, customer_facing,
+//                    change_frequency) - 1, the mean over the components given
+#include <insource/plugin.hpp>
+
+#include <iterator>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using insource::bool_fact;
+using insource::string_fact;
+
+enum Fact { kKnowledge, kCore, kCustomer, kChange, kFactCount };
+
+const char* const kLevels[] = {"low", "medium", "high", nullptr};
+
+const insource_fact_decl kFacts[] = {
+    string_fact("control.institutional_knowledge", 0, kLevels,
+                "How much the work depends on knowledge only the company's own staff have"),
+    bool_fact("control.core_competence", 0, "Whether the work is one of the company's core competences"),
+    bool_fact("control.customer_facing", 0, "Whether customers see the work directly"),
+    string_fact("control.change_frequency", 0, kLevels, "How often the work has to change course"),
+};
+static_assert(std::size(kFacts) == kFactCount);
+
+// The mean over the components a case gives, and (only when asked) the words
+// that explain it: "institutional knowledge high (1), core competence no (0)".
+class Components {
+ public:
+  explicit Components(bool explain) : explain_(explain) {}
+
+  void add(const char* label, std::string_view shown, double value) {
+    sum_ += value;
+    ++count_;
+    if (explain_)
+      text_ += insource::format("%s%s %.*s (%.3g)", count_ > 1 ? ", " : "", label, static_cast<int>(shown.size()),
+                                shown.data(), value);
+  }
+  void add_level(const insource::Case& c, Fact f, const char* label) {
+    if (c.has(f)) add(label, c.string(f), c.level(f, {"low", "medium", "high"}));
+  }
+  void add_bool(const insource::Case& c, Fact f, const char* label) {
+    if (c.has(f)) add(label, c.boolean(f) ? "yes" : "no", c.boolean(f) ? 1.0 : 0.0);
+  }
+
+  int count() const { return count_; }
+  double mean() const { return sum_ / count_; }
+  const std::string& text() const { return text_; }
+
+ private:
+  bool explain_;
+  double sum_ = 0.0;
+  int count_ = 0;
+  std::string text_;
+};
+
+class Control : public insource::Plugin {
+ public:
+  explicit Control(const insource::Params&) {}
+
+  insource::Vote evaluate(const insource::Case& c) override {
+    Components m(c.wants_rationale());
+    m.add_level(c, kKnowledge, "institutional knowledge");
+    m.add_bool(c, kCore, "core competence");
+    m.add_bool(c, kCustomer, "customer facing");
+    m.add_level(c, kChange, "change frequency");
+    if (m.count() == 0) return insource::Vote::abstain(c.wants_rationale() ? "no control facts given" : "");
+
+    // Each component is in [0, 1], so the score is in [-1, 1] without clamping.
+    const double mean = m.mean();
+    const double score = 2 * mean - 1;
+    if (!c.wants_rationale()) return insource::Vote::of(score);
+    return insource::Vote::of(score, insource::format("%s; mean %.3g -> score %.3g", m.text().c_str(), mean, score));
+  }
+};
+
+}  // namespace
+
+INSOURCE_EXPORT_PLUGIN(Control, (insource::PluginInfo{
+                                    "builtin-control", "1.0.0", "control",
+                                    "Institutional knowledge and core, customer-facing, fast-changing work "
+                                    "give control and speed when kept in house",
+                                    kFacts, kFactCount, nullptr, 0, -1.0, 1.0}))

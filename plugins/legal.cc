@@ -1,0 +1,84 @@
+// The built-in "legal" criterion (criteria.md section 3).
+//
+// Differences in international law make it harder to write a contract that
+// protects the company when a vendor falls short; regulated work and work
+// that touches intellectual property raise the stakes. The criterion only
+// ever argues for keeping work in house: the score is in [0, 1].
+//
+//   score = mean(vendor_jurisdiction, regulated, ip_sensitive), over the ones given
+#include <insource/plugin.hpp>
+
+#include <iterator>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using insource::bool_fact;
+using insource::string_fact;
+
+enum Fact { kJurisdiction, kRegulated, kIpSensitive, kFactCount };
+
+const char* const kJurisdictions[] = {"domestic", "treaty", "foreign", nullptr};
+
+const insource_fact_decl kFacts[] = {
+    string_fact("legal.vendor_jurisdiction", 0, kJurisdictions,
+                "Where the vendor's contract is enforced: at home, under a treaty, or abroad"),
+    bool_fact("legal.regulated", 0, "Whether the work falls under industry regulation"),
+    bool_fact("legal.ip_sensitive", 0, "Whether the work exposes the company's intellectual property"),
+};
+static_assert(std::size(kFacts) == kFactCount);
+
+// The mean over the components a case gives, and (only when asked) the words
+// that explain it: "vendor jurisdiction treaty (0.5), regulated yes (1)".
+class Components {
+ public:
+  explicit Components(bool explain) : explain_(explain) {}
+
+  void add(const char* label, std::string_view shown, double value) {
+    sum_ += value;
+    ++count_;
+    if (explain_)
+      text_ += insource::format("%s%s %.*s (%.3g)", count_ > 1 ? ", " : "", label, static_cast<int>(shown.size()),
+                                shown.data(), value);
+  }
+  void add_bool(const insource::Case& c, Fact f, const char* label) {
+    if (c.has(f)) add(label, c.boolean(f) ? "yes" : "no", c.boolean(f) ? 1.0 : 0.0);
+  }
+
+  int count() const { return count_; }
+  double mean() const { return sum_ / count_; }
+  const std::string& text() const { return text_; }
+
+ private:
+  bool explain_;
+  double sum_ = 0.0;
+  int count_ = 0;
+  std::string text_;
+};
+
+class Legal : public insource::Plugin {
+ public:
+  explicit Legal(const insource::Params&) {}
+
+  insource::Vote evaluate(const insource::Case& c) override {
+    Components m(c.wants_rationale());
+    if (c.has(kJurisdiction))
+      m.add("vendor jurisdiction", c.string(kJurisdiction), c.level(kJurisdiction, {"domestic", "treaty", "foreign"}));
+    m.add_bool(c, kRegulated, "regulated");
+    m.add_bool(c, kIpSensitive, "IP sensitive");
+    if (m.count() == 0) return insource::Vote::abstain(c.wants_rationale() ? "no legal facts given" : "");
+
+    const double score = m.mean();
+    if (!c.wants_rationale()) return insource::Vote::of(score);
+    return insource::Vote::of(score, insource::format("%s; mean -> score %.3g", m.text().c_str(), score));
+  }
+};
+
+}  // namespace
+
+INSOURCE_EXPORT_PLUGIN(Legal, (insource::PluginInfo{
+                                  "builtin-legal", "1.0.0", "legal",
+                                  "International law makes contracts that protect the company from a failing "
+                                  "vendor harder to write and enforce",
+                                  kFacts, kFactCount, nullptr, 0, 0.0, 1.0}))

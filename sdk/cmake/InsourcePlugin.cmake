@@ -1,0 +1,35 @@
+# insource_add_plugin(NAME SOURCES src... [OUTPUT_DIRECTORY dir] [INSTALL_DESTINATION dir])
+#
+# Builds a criterion plugin as a MODULE library named NAME.so (no "lib"
+# prefix), with hidden visibility so that only the entry symbol is exported,
+# linked with no undefined symbols allowed, against the SDK alone.
+include_guard(GLOBAL)
+
+function(insource_add_plugin name)
+  cmake_parse_arguments(ARG "" "OUTPUT_DIRECTORY;INSTALL_DESTINATION" "SOURCES" ${ARGN})
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "insource_add_plugin(${name}): SOURCES is required")
+  endif()
+  add_library(${name} MODULE ${ARG_SOURCES})
+  if(TARGET Insource::sdk)
+    target_link_libraries(${name} PRIVATE Insource::sdk)
+  else()
+    target_link_libraries(${name} PRIVATE InsourceSDK::sdk)
+  endif()
+  set_target_properties(${name} PROPERTIES
+    PREFIX ""
+    C_VISIBILITY_PRESET hidden
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+    # A plugin must carry everything it needs: an undefined symbol would make
+    # it depend on the host's internals, or fail at load time.
+    target_link_options(${name} PRIVATE "LINKER:--no-undefined" "LINKER:-z,defs")
+  endif()
+  if(ARG_OUTPUT_DIRECTORY)
+    set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY})
+  endif()
+  if(ARG_INSTALL_DESTINATION)
+    install(TARGETS ${name} LIBRARY DESTINATION ${ARG_INSTALL_DESTINATION})
+  endif()
+endfunction()
