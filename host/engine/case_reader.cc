@@ -24,7 +24,9 @@ struct CaseProblem {
 
 class CaseBuilder {
  public:
-  CaseBuilder(const FactSchema& schema, std::string label) : schema_(schema), label_(std::move(label)) {}
+  // line_offset: lines before the text (a JSON Lines record is parsed on its own).
+  CaseBuilder(const FactSchema& schema, std::string label, int line_offset = 0)
+      : schema_(schema), label_(std::move(label)), line_offset_(line_offset) {}
 
   CaseInput build(const YAML::Node& node, const std::string& fallback_id) {
     CaseInput in;
@@ -65,7 +67,11 @@ class CaseBuilder {
   }
 
  private:
-  [[noreturn]] void fail(const YAML::Node& n, std::string msg) { throw CaseProblem{pos_of(n, label_), std::move(msg)}; }
+  [[noreturn]] void fail(const YAML::Node& n, std::string msg) {
+    SourcePos p = pos_of(n, label_);
+    if (p.line > 0) p.line += line_offset_;
+    throw CaseProblem{p, std::move(msg)};
+  }
 
   void flatten(const YAML::Node& map, const std::string& prefix, int depth, Case* c) {
     if (depth > kMaxFactDepth) fail(map, "facts nest deeper than " + std::to_string(kMaxFactDepth) + " levels");
@@ -113,6 +119,7 @@ class CaseBuilder {
 
   const FactSchema& schema_;
   std::string label_;
+  int line_offset_;
   std::string id_;
   size_t visited_ = 0;
 };
@@ -124,7 +131,44 @@ std::string stem_of(const std::string& label) {
 
 }  // namespace
 
+namespace {
+
+// JSON Lines: each non-empty line is one case; an error names its line.
+std::vector<CaseInput> read_json_lines(const std::string& text, const std::string& label, const FactSchema& schema) {
+  std::vector<CaseInput> out;
+  size_t line_no = 0, start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    std::string where = label + ":" + std::to_string(line_no);
+    std::string fallback = "line " + std::to_string(line_no);
+    try {
+      YAML::Node doc = YAML::Load(line);
+      CaseBuilder line_builder(schema, label, static_cast<int>(line_no) - 1);
+      out.push_back(line_builder.build(doc, fallback));
+    } catch (const YAML::Exception& e) {
+      CaseInput bad;
+      bad.id = fallback;
+      bad.error = where + ": invalid JSON: " + e.msg;
+      out.push_back(std::move(bad));
+    }
+  }
+  return out;
+}
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
 std::vector<CaseInput> read_cases(const std::string& text, const std::string& label, const FactSchema& schema) {
+  if (ends_with(label, ".jsonl") || ends_with(label, ".ndjson")) return read_json_lines(text, label, schema);
   std::vector<CaseInput> out;
   std::vector<YAML::Node> docs;
   try {

@@ -56,18 +56,6 @@ const char* vt_name(VT t) {
 
 enum class Cmp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
 
-const char* cmp_text(Cmp c) {
-  switch (c) {
-    case Cmp::kEq: return "==";
-    case Cmp::kNe: return "!=";
-    case Cmp::kLt: return "<";
-    case Cmp::kLe: return "<=";
-    case Cmp::kGt: return ">";
-    case Cmp::kGe: return ">=";
-  }
-  return "?";
-}
-
 // `lit < fact` is `fact > lit`.
 Cmp flip(Cmp c) {
   switch (c) {
@@ -131,11 +119,12 @@ struct StrRef {
 struct Node {
   Op op;          // what evaluate() runs
   Op gop;         // the generic opcode, what trace() runs
-  Cmp cmp;        // for comparisons
+  Cmp cmp;        // for comparisons (the generic form, operands as written)
   uint8_t flags;  // kHasFallback, kFallbackTrue
   uint32_t end;   // index just past this node's subtree
   uint32_t a;     // slot, criterion index, bool literal
-  uint32_t unused;
+  Cmp fcmp;       // the fused comparison (`lit < fact` runs as `fact > lit`)
+  uint8_t unused[3];
   union {
     double num;
     StrRef str;
@@ -352,7 +341,8 @@ struct Ast {
   Op op = kBoolLit;  // the generic opcode
   VT type = VT::kBool;
   Cmp cmp = Cmp::kEq;
-  uint32_t begin = 0, end = 0;  // source span
+  uint32_t begin = 0, end = 0;    // source span, the node's own text
+  uint32_t obegin = 0, oend = 0;  // the same with any parentheses around it
   int height = 1;
   double num = 0.0;    // kNumLit
   bool bval = false;   // kBoolLit
@@ -452,8 +442,8 @@ class Parser {
     auto a = std::make_unique<Ast>();
     a->op = op;
     a->type = type;
-    a->begin = begin;
-    a->end = end;
+    a->begin = a->obegin = begin;
+    a->end = a->oend = end;
     int h = 0;
     for (const auto& k : kids) h = std::max(h, k->height);
     a->height = h + 1;
@@ -492,8 +482,8 @@ class Parser {
 
   [[noreturn]] void expected_expression() const {
     const Token& t = peek();
-    if (pos_ == 0) fail("expected an expression", t.off);
-    std::string m = "expected an expression after " + quoted(toks_[pos_ - 1]);
+    std::string m = "expected an expression";
+    if (pos_ > 0) m += " after " + quoted(toks_[pos_ - 1]);
     if (t.kind != Tk::kEnd) m += ", found " + quoted(t);
     fail(m, t.off);
   }
@@ -511,7 +501,7 @@ class Parser {
       need_bool(*k, "or");
       kids.push_back(std::move(k));
     }
-    uint32_t b = kids.front()->begin, e = kids.back()->end;
+    uint32_t b = kids.front()->obegin, e = kids.back()->oend;
     return make(kOr, VT::kBool, b, e, std::move(kids));
   }
 
@@ -527,7 +517,7 @@ class Parser {
       need_bool(*k, "and");
       kids.push_back(std::move(k));
     }
-    uint32_t b = kids.front()->begin, e = kids.back()->end;
+    uint32_t b = kids.front()->obegin, e = kids.back()->oend;
     return make(kAnd, VT::kBool, b, e, std::move(kids));
   }
 
@@ -538,7 +528,7 @@ class Parser {
     AstP k = parse_not();
     if (k->type != VT::kBool)
       fail("'not' needs true/false, but " + subject(*k) + " is a " + vt_name(k->type), k->begin);
-    uint32_t e = k->end;
+    uint32_t e = k->oend;
     std::vector<AstP> kids;
     kids.push_back(std::move(k));
     return make(kNot, VT::kBool, t.off, e, std::move(kids));
@@ -572,7 +562,7 @@ class Parser {
         need_num(*right, std::string(text(op)), "numbers on both sides");
       }
       Op o = left->type == VT::kNumber ? kCmpNum : left->type == VT::kString ? kCmpStr : kCmpBool;
-      uint32_t b = left->begin, e = right->end;
+      uint32_t b = left->obegin, e = right->oend;
       std::vector<AstP> kids;
       kids.push_back(std::move(left));
       kids.push_back(std::move(right));
@@ -611,7 +601,7 @@ class Parser {
       const Token& rb = take();
       VT lt = kids.front()->type;
       Op o = lt == VT::kNumber ? kInNum : lt == VT::kString ? kInStr : kInBool;
-      uint32_t b = kids.front()->begin;
+      uint32_t b = kids.front()->obegin;
       out = make(o, VT::kBool, b, rb.off + rb.len, std::move(kids));
     } else {
       return left;
@@ -629,7 +619,7 @@ class Parser {
       std::string ot(text(op));
       need_num(*left, ot, "numbers");
       need_num(*right, ot, "numbers");
-      uint32_t b = left->begin, e = right->end;
+      uint32_t b = left->obegin, e = right->oend;
       std::vector<AstP> kids;
       kids.push_back(std::move(left));
       kids.push_back(std::move(right));
@@ -646,7 +636,7 @@ class Parser {
       std::string ot(text(op));
       need_num(*left, ot, "numbers");
       need_num(*right, ot, "numbers");
-      uint32_t b = left->begin, e = right->end;
+      uint32_t b = left->obegin, e = right->oend;
       std::vector<AstP> kids;
       kids.push_back(std::move(left));
       kids.push_back(std::move(right));
@@ -663,10 +653,11 @@ class Parser {
     need_num(*k, "-", "a number");
     if (k->op == kNumLit) {  // fold `-1` into a literal
       k->num = -k->num;
-      k->begin = t.off;
+      k->begin = k->obegin = t.off;
+      k->end = k->oend;
       return k;
     }
-    uint32_t e = k->end;
+    uint32_t e = k->oend;
     std::vector<AstP> kids;
     kids.push_back(std::move(k));
     return make(kNeg, VT::kNumber, t.off, e, std::move(kids));
@@ -699,6 +690,8 @@ class Parser {
           fail(m, r.off);
         }
         take();
+        e->obegin = t.off;
+        e->oend = r.off + 1;
         return e;
       }
       case Tk::kLBracket:
@@ -855,7 +848,7 @@ void Condition::Impl::emit(const Ast& a, int depth) {
   const uint32_t idx = static_cast<uint32_t>(nodes.size());
   Node nd{};
   nd.op = nd.gop = a.op;
-  nd.cmp = a.cmp;
+  nd.cmp = nd.fcmp = a.cmp;
   nd.num = 0.0;
   nodes.push_back(nd);
   spans.push_back(Span{a.begin, a.end - a.begin, static_cast<uint16_t>(depth), a.type});
@@ -898,7 +891,7 @@ void Condition::Impl::emit(const Ast& a, int depth) {
         nd.op = kFactNumCmpLit;
         nd.a = r.info.index;
         nd.num = l.num;
-        nd.cmp = flip(a.cmp);
+        nd.fcmp = flip(a.cmp);
       }
       break;
     }
@@ -1081,12 +1074,12 @@ class Eval {
       case kFactNumCmpLit: {
         const insource_value& v = in_.facts[nd.a];
         if (v.type != INSOURCE_NUMBER) return Tri::kUnknown;
-        return to_tri(compare(nd.cmp, v.number, nd.num));
+        return to_tri(compare(nd.fcmp, v.number, nd.num));
       }
       case kFactStrCmpLit: {
         const insource_value& v = in_.facts[nd.a];
         if (v.type != INSOURCE_STRING) return Tri::kUnknown;
-        return to_tri((std::string_view(v.string, v.length) == pooled(nd.str)) == (nd.cmp == Cmp::kEq));
+        return to_tri((std::string_view(v.string, v.length) == pooled(nd.str)) == (nd.fcmp == Cmp::kEq));
       }
       default: return Tri::kUnknown;  // not a bool node: excluded by the type check
     }

@@ -143,7 +143,7 @@ class Binder {
     if (it == decls.end()) {
       std::vector<std::string> names;
       for (const auto& d : decls) names.push_back(d.name);
-      error(p.pos, "criterion " + rc.name + " has no parameter '" + p.name + "'" + did_you_mean(p.name, names) +
+ error(p.key_pos, "criterion " + rc.name + " has no parameter '" + p.name + "'" + did_you_mean(p.name, names) +
                        (names.empty() ? " (its plugin takes none)" : ""));
       return false;
     }

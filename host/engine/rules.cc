@@ -207,9 +207,11 @@ class FileReader {
       check_keys(v, {"weight", "params"}, "criterion " + c.c.name);
       if (auto w = v["weight"]) {
         c.c.weight_pos = pos(w);
+        c.has_weight = true;  // even when invalid: it is reported here, not again as missing
         if (read_number(w, "the weight of " + c.c.name, &c.c.weight)) {
-          c.has_weight = true;
           if (c.c.weight < 0) error(w, "the weight of " + c.c.name + " must not be negative");
+        } else {
+          c.c.weight = -1.0;  // marks it unusable for the binder
         }
       }
       if (auto p = v["params"]) {
@@ -227,6 +229,7 @@ class FileReader {
   RuleParam read_param(const YAML::Node& key, const YAML::Node& v) {
     RuleParam p;
     p.name = key.Scalar();
+    p.key_pos = pos(key);
     p.pos = pos(v.IsNull() ? key : v);
     if (!v.IsScalar() && !v.IsNull()) {
       p.kind = RuleParam::Kind::kOther;

@@ -19,7 +19,8 @@ namespace insource {
 // A parameter value as written; its type is checked against the plugin later.
 struct RuleParam {
   std::string name;
-  SourcePos pos;
+  SourcePos key_pos;  // the name
+  SourcePos pos;      // the value
   enum class Kind { kNull, kBool, kNumber, kString, kOther } kind = Kind::kNull;
   bool boolean = false;
   double number = 0.0;
