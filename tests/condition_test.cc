@@ -504,8 +504,9 @@ TEST(ConditionErrors, Syntax) {
   EXPECT_ERROR("and true", "expected an expression, found 'and'", 0);
   EXPECT_ERROR("(1 < 2))", "unexpected ')' (no matching '(')", 7);
   EXPECT_ERROR(") or true", "unexpected ')' (no matching '(')", 0);
-  EXPECT_ERROR("(1 < 2", "expected ')' to close the '(' at offset 0", 6);
-  EXPECT_ERROR("(1 < 2 true", "expected ')' to close the '(' at offset 0, found 'true'", 7);
+  EXPECT_ERROR("(1 < 2", "expected ')' to close '('", 6);
+  EXPECT_ERROR("(1 < 2 true", "expected ')' to close '(', found 'true'", 7);
+  EXPECT_ERROR("((1 < 2) and true", "expected ')' to close '('", 17);
   EXPECT_ERROR("1 < 2 3", "unexpected '3' after the end of the expression", 6);
   EXPECT_ERROR("true false", "unexpected 'false' after the end of the expression", 5);
   EXPECT_ERROR("1 < 2 < 3", "comparisons cannot be chained: use 'and', e.g. a < b and b < c", 6);
@@ -522,6 +523,12 @@ TEST(ConditionErrors, Syntax) {
   EXPECT_ERROR("true || false", "unexpected '||' (use 'or')", 5);
   EXPECT_ERROR("1 @ 2", "unexpected character '@'", 2);
   EXPECT_ERROR("1 < 2 \x01", "unexpected byte 0x01", 6);
+  // Problems are reported in the order they appear in the text.
+  EXPECT_ERROR("true and and \"unterminated", "expected an expression after 'and', found 'and'", 9);
+  EXPECT_ERROR(R"(control.institutional_knowledge > (1 +))",
+               "'>' needs numbers on both sides, but control.institutional_knowledge is a string (strings can "
+               "only be compared with == and !=)",
+               0);
   EXPECT_ERROR("test.free == \xE2\x80\x9Cx\xE2\x80\x9D",
                "unexpected character '\xE2\x80\x9C' (use a straight quote \" or ')", 13);
 }
@@ -532,7 +539,7 @@ TEST(ConditionErrors, Tokens) {
   EXPECT_ERROR(R"(test.free == "abc\)", "unterminated string", 13);
   EXPECT_ERROR(R"(test.free == "a\qb")", R"(unknown escape '\q' in string (known: \" \' \\ \n \t))", 15);
   EXPECT_ERROR("1.2.3 > 0", "invalid number '1.2.3'", 0);
-  EXPECT_ERROR("x > 1. ", "invalid number '1.'", 4);
+  EXPECT_ERROR("cost.hours > 1. ", "invalid number '1.'", 13);
   EXPECT_ERROR("2x > 1", "invalid number '2x'", 0);
   EXPECT_ERROR("1e > 1", "invalid number '1e'", 0);
   EXPECT_ERROR("1e999 > 0", "number out of range '1e999'", 0);

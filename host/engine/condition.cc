@@ -21,6 +21,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <utility>
 
@@ -141,6 +142,7 @@ struct Span {
 };
 
 Tri to_tri(bool b) { return b ? Tri::kTrue : Tri::kFalse; }
+constexpr Tri kNotTable[3] = {Tri::kTrue, Tri::kFalse, Tri::kUnknown};
 
 // ---------------------------------------------------------------- lexer
 
@@ -200,18 +202,16 @@ std::string describe_char(std::string_view s, size_t i) {
   return out;
 }
 
-std::vector<Token> lex(std::string_view s) {
-  std::vector<Token> out;
-  size_t i = 0;
+// The token that starts at or after s[i]; advances i past it.
+Token lex_one(std::string_view s, size_t& i) {
+  Token out;
   const size_t n = s.size();
   auto push = [&](Tk k, size_t start, size_t len) {
-    Token t;
-    t.kind = k;
-    t.off = static_cast<uint32_t>(start);
-    t.len = static_cast<uint32_t>(len);
-    out.push_back(std::move(t));
+    out.kind = k;
+    out.off = static_cast<uint32_t>(start);
+    out.len = static_cast<uint32_t>(len);
   };
-  for (;;) {
+  {
     while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
     if (i >= n) {
       push(Tk::kEnd, n, 0);
@@ -244,7 +244,7 @@ std::vector<Token> lex(std::string_view s) {
       if (r.ec != std::errc() || r.ptr != s.data() + j || !std::isfinite(d))
         fail("number out of range '" + std::string(s.substr(start, j - start)) + "'", start);
       push(Tk::kNumber, start, j - start);
-      out.back().num = d;
+      out.num = d;
       i = j;
     } else if (is_alpha(c)) {
       size_t j = i;
@@ -288,7 +288,7 @@ std::vector<Token> lex(std::string_view s) {
         }
       }
       push(Tk::kString, start, j - start);
-      out.back().str = std::move(value);
+      out.str = std::move(value);
       i = j;
     } else {
       const char next = i + 1 < n ? s[i + 1] : '\0';
@@ -333,6 +333,7 @@ std::vector<Token> lex(std::string_view s) {
       i += len;
     }
   }
+  return out;
 }
 
 // ---------------------------------------------------------------- AST
@@ -387,10 +388,10 @@ bool is_keyword(std::string_view s) {
 
 class Parser {
  public:
-  Parser(std::string_view src, const NameResolver& resolve) : src_(src), resolve_(resolve), toks_(lex(src)) {}
+  Parser(std::string_view src, const NameResolver& resolve) : src_(src), resolve_(resolve) {}
 
   AstP parse() {
-    if (toks_.front().kind == Tk::kEnd) fail("empty condition", 0);
+    if (peek().kind == Tk::kEnd) fail("empty condition", 0);
     AstP root = parse_or();
     const Token& t = peek();
     if (t.kind == Tk::kRParen) fail("unexpected ')' (no matching '(')", t.off);
@@ -411,8 +412,21 @@ class Parser {
     Parser& p_;
   };
 
-  const Token& peek() const { return toks_[pos_]; }
-  const Token& take() { return toks_[pos_++]; }
+  // Tokens are lexed on demand, so that problems are reported in the order
+  // they appear in the text. A deque keeps references to them stable.
+  const Token& at(size_t k) {
+    while (toks_.size() <= pos_ + k) {
+      if (!toks_.empty() && toks_.back().kind == Tk::kEnd) return toks_.back();
+      toks_.push_back(lex_one(src_, lexed_));
+    }
+    return toks_[pos_ + k];
+  }
+  const Token& peek() { return at(0); }
+  const Token& take() {
+    const Token& t = at(0);
+    ++pos_;
+    return t;
+  }
   std::string_view text(const Token& t) const { return src_.substr(t.off, t.len); }
   bool is_kw(const Token& t, std::string_view kw) const { return t.kind == Tk::kName && text(t) == kw; }
   std::string quoted(const Token& t) const {
@@ -480,7 +494,7 @@ class Parser {
     fail(fact.str + " is never \"" + lit.str + "\" (allowed: " + list + ")", lit.begin);
   }
 
-  [[noreturn]] void expected_expression() const {
+  [[noreturn]] void expected_expression() {
     const Token& t = peek();
     std::string m = "expected an expression";
     if (pos_ > 0) m += " after " + quoted(toks_[pos_ - 1]);
@@ -551,15 +565,16 @@ class Parser {
     Cmp c;
     AstP out;
     if (cmp_of(peek().kind, &c)) {
-      const Token& op = take();
+      const std::string op(text(take()));
+      const bool equality = c == Cmp::kEq || c == Cmp::kNe;
+      if (!equality) need_num(*left, op, "numbers on both sides");
       AstP right = parse_sum();
-      if (c == Cmp::kEq || c == Cmp::kNe) {
+      if (equality) {
         need_same(*left, *right, right->begin);
         check_allowed(*left, *right);
         check_allowed(*right, *left);
       } else {
-        need_num(*left, std::string(text(op)), "numbers on both sides");
-        need_num(*right, std::string(text(op)), "numbers on both sides");
+        need_num(*right, op, "numbers on both sides");
       }
       Op o = left->type == VT::kNumber ? kCmpNum : left->type == VT::kString ? kCmpStr : kCmpBool;
       uint32_t b = left->obegin, e = right->oend;
@@ -615,9 +630,9 @@ class Parser {
     AstP left = parse_prod();
     while (peek().kind == Tk::kPlus || peek().kind == Tk::kMinus) {
       const Token& op = take();
-      AstP right = parse_prod();
       std::string ot(text(op));
       need_num(*left, ot, "numbers");
+      AstP right = parse_prod();
       need_num(*right, ot, "numbers");
       uint32_t b = left->obegin, e = right->oend;
       std::vector<AstP> kids;
@@ -632,9 +647,9 @@ class Parser {
     AstP left = parse_unary();
     while (peek().kind == Tk::kStar || peek().kind == Tk::kSlash) {
       const Token& op = take();
-      AstP right = parse_unary();
       std::string ot(text(op));
       need_num(*left, ot, "numbers");
+      AstP right = parse_unary();
       need_num(*right, ot, "numbers");
       uint32_t b = left->obegin, e = right->oend;
       std::vector<AstP> kids;
@@ -685,7 +700,7 @@ class Parser {
         AstP e = parse_or();
         const Token& r = peek();
         if (r.kind != Tk::kRParen) {
-          std::string m = "expected ')' to close the '(' at offset " + std::to_string(t.off);
+          std::string m = "expected ')' to close '('";
           if (r.kind != Tk::kEnd) m += ", found " + quoted(r);
           fail(m, r.off);
         }
@@ -706,7 +721,7 @@ class Parser {
           return a;
         }
         if (is_keyword(w)) expected_expression();
-        if (toks_[pos_ + 1].kind == Tk::kLParen) return parse_call();
+        if (at(1).kind == Tk::kLParen) return parse_call();
         take();
         return resolve_name(t);
       }
@@ -809,7 +824,8 @@ class Parser {
 
   std::string_view src_;
   const NameResolver& resolve_;
-  std::vector<Token> toks_;
+  std::deque<Token> toks_;
+  size_t lexed_ = 0;  // where the lexer stands in src_
   size_t pos_ = 0;
   int nest_ = 0;
 };
@@ -953,6 +969,12 @@ class Eval {
     return r;
   }
   bool num(uint32_t i, double& out) {
+    if constexpr (!kTrace) {  // literals without the call
+      if (n_[i].op == kNumLit) {
+        out = n_[i].num;
+        return true;
+      }
+    }
     bool ok = num_(i, out);
     if constexpr (kTrace) {
       rec_[i].state = ok ? 2 : 1;
@@ -961,6 +983,12 @@ class Eval {
     return ok;
   }
   bool str(uint32_t i, std::string_view& out) {
+    if constexpr (!kTrace) {
+      if (n_[i].op == kStrLit) {
+        out = pooled(n_[i].str);
+        return true;
+      }
+    }
     bool ok = str_(i, out);
     if constexpr (kTrace) {
       rec_[i].state = ok ? 2 : 1;
@@ -988,23 +1016,53 @@ class Eval {
     return false;
   }
 
+  Tri fact_bool(const Node& nd) const {
+    const insource_value& v = in_.facts[nd.a];
+    if (v.type == INSOURCE_BOOL) return to_tri(v.boolean != 0);
+    if (nd.flags & kHasFallback) return to_tri(nd.flags & kFallbackTrue);
+    return Tri::kUnknown;
+  }
+  Tri fact_num_cmp(const Node& nd) const {
+    const insource_value& v = in_.facts[nd.a];
+    if (v.type != INSOURCE_NUMBER) return Tri::kUnknown;
+    return to_tri(compare(nd.fcmp, v.number, nd.num));
+  }
+  Tri fact_str_cmp(const Node& nd) const {
+    const insource_value& v = in_.facts[nd.a];
+    if (v.type != INSOURCE_STRING) return Tri::kUnknown;
+    return to_tri((std::string_view(v.string, v.length) == pooled(nd.str)) == (nd.fcmp == Cmp::kEq));
+  }
+
+  // An operand of and / or / not: the common leaves inline, without the
+  // recursive call (evaluate() only: the trace records every node).
+  Tri operand(uint32_t c) {
+    if constexpr (!kTrace) {
+      const Node& nd = n_[c];
+      switch (nd.op) {
+        case kFactStrCmpLit: return fact_str_cmp(nd);
+        case kFactNumCmpLit: return fact_num_cmp(nd);
+        case kFactBool: return fact_bool(nd);
+        case kNot:
+          if (n_[c + 1].op == kFactBool) return kNotTable[static_cast<int>(fact_bool(n_[c + 1]))];
+          break;
+        default: break;
+      }
+    }
+    return b(c);
+  }
+
   Tri b_(uint32_t i) {
     const Node& nd = n_[i];
     switch (op(nd)) {
       case kBoolLit: return static_cast<Tri>(nd.a);
-      case kFactBool: {
-        const insource_value& v = in_.facts[nd.a];
-        if (v.type == INSOURCE_BOOL) return to_tri(v.boolean != 0);
-        if (nd.flags & kHasFallback) return to_tri(nd.flags & kFallbackTrue);
-        return Tri::kUnknown;
-      }
+      case kFactBool: return fact_bool(nd);
       case kExistsFact: return to_tri(in_.facts[nd.a].type != INSOURCE_ABSENT);
       case kExistsScore: return to_tri(in_.voted[nd.a] != 0);
       case kExistsTotal: return Tri::kTrue;
       case kAnd: {
         Tri r = Tri::kTrue;
         for (uint32_t c = i + 1; c < nd.end; c = n_[c].end) {
-          Tri t = b(c);
+          Tri t = operand(c);
           if (t == Tri::kFalse) return Tri::kFalse;
           if (t == Tri::kUnknown) r = Tri::kUnknown;
         }
@@ -1013,16 +1071,13 @@ class Eval {
       case kOr: {
         Tri r = Tri::kFalse;
         for (uint32_t c = i + 1; c < nd.end; c = n_[c].end) {
-          Tri t = b(c);
+          Tri t = operand(c);
           if (t == Tri::kTrue) return Tri::kTrue;
           if (t == Tri::kUnknown) r = Tri::kUnknown;
         }
         return r;
       }
-      case kNot: {
-        static constexpr Tri kNotTable[3] = {Tri::kTrue, Tri::kFalse, Tri::kUnknown};
-        return kNotTable[static_cast<int>(b(i + 1))];
-      }
+      case kNot: return kNotTable[static_cast<int>(operand(i + 1))];
       case kCmpNum: {
         double x, y;
         if (!num(i + 1, x) || !num(n_[i + 1].end, y)) return Tri::kUnknown;
@@ -1071,16 +1126,8 @@ class Eval {
         }
         return unknown ? Tri::kUnknown : Tri::kFalse;
       }
-      case kFactNumCmpLit: {
-        const insource_value& v = in_.facts[nd.a];
-        if (v.type != INSOURCE_NUMBER) return Tri::kUnknown;
-        return to_tri(compare(nd.fcmp, v.number, nd.num));
-      }
-      case kFactStrCmpLit: {
-        const insource_value& v = in_.facts[nd.a];
-        if (v.type != INSOURCE_STRING) return Tri::kUnknown;
-        return to_tri((std::string_view(v.string, v.length) == pooled(nd.str)) == (nd.fcmp == Cmp::kEq));
-      }
+      case kFactNumCmpLit: return fact_num_cmp(nd);
+      case kFactStrCmpLit: return fact_str_cmp(nd);
       default: return Tri::kUnknown;  // not a bool node: excluded by the type check
     }
   }

@@ -60,11 +60,21 @@ struct EvalInput {
 
 // One step of a trace: a sub-expression, its text, its outcome, and for an
 // unknown outcome the missing name that made it so.
+//
+// Steps: every operator, literal, name and call is one step; parentheses are
+// not (the step of `(a or b)` has the text `a or b`); the elements of an
+// `in` list are direct children of the `in` step; `exists(x)` is one step.
+// An operand that was skipped because the result was already decided
+// (`false and ...`, `true or ...`, the rest of an `in` list after a match,
+// the other side of a comparison or arithmetic whose first operand is
+// unknown) and everything under it has the outcome "not evaluated".
+// For an unknown step, `missing` is the missing name of its first unknown
+// operand, "division by zero", or the name itself for a missing name.
 struct TraceStep {
   std::string text;      // the source text of the sub-expression
   size_t offset = 0;     // where it starts in the condition
   int depth = 0;         // nesting depth (0 = the whole condition)
-  std::string outcome;   // "true", "false", "unknown", or a value such as 12 or "high"
+  std::string outcome;   // "true", "false", "unknown", "not evaluated", or a value such as 12 or "high"
   std::string missing;   // for unknown: the name that was missing (or "division by zero")
 };
 
@@ -84,6 +94,7 @@ class Condition {
 
   // Evaluates like evaluate() and records every sub-expression in source
   // order (pre-order: a node before its children), for `explain --level trace`.
+  // Replaces the contents of *steps (which may be null: then it only evaluates).
   Tri trace(const EvalInput& in, std::vector<TraceStep>* steps) const;
 
   const std::string& text() const;

@@ -1,5 +1,8 @@
 # insource_add_plugin(NAME SOURCES src... [OUTPUT_DIRECTORY dir] [INSTALL_DESTINATION dir])
 #
+# INSTALL_DESTINATION defaults to INSOURCE_PLUGIN_INSTALL_DIR (lib/insource/plugins),
+# where the host looks beside its binary.
+#
 # Builds a criterion plugin as a MODULE library named NAME.so (no "lib"
 # prefix), with hidden visibility so that only the entry symbol is exported,
 # linked with no undefined symbols allowed, against the SDK alone.
@@ -11,9 +14,9 @@ function(insource_add_plugin name)
     message(FATAL_ERROR "insource_add_plugin(${name}): SOURCES is required")
   endif()
   add_library(${name} MODULE ${ARG_SOURCES})
-  if(TARGET Insource::sdk)
+  if(TARGET Insource::sdk)  # inside the insource tree
     target_link_libraries(${name} PRIVATE Insource::sdk)
-  else()
+  else()                    # out of tree, through find_package(InsourceSDK)
     target_link_libraries(${name} PRIVATE InsourceSDK::sdk)
   endif()
   set_target_properties(${name} PROPERTIES
@@ -28,6 +31,11 @@ function(insource_add_plugin name)
   endif()
   if(ARG_OUTPUT_DIRECTORY)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY})
+  endif()
+  # Out of tree, plugins install where the host looks; in the insource tree
+  # only the built-in ones do (they pass INSTALL_DESTINATION), not test fixtures.
+  if(NOT ARG_INSTALL_DESTINATION AND NOT TARGET Insource::sdk AND DEFINED INSOURCE_PLUGIN_INSTALL_DIR)
+    set(ARG_INSTALL_DESTINATION ${INSOURCE_PLUGIN_INSTALL_DIR})
   endif()
   if(ARG_INSTALL_DESTINATION)
     install(TARGETS ${name} LIBRARY DESTINATION ${ARG_INSTALL_DESTINATION})
