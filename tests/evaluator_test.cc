@@ -195,7 +195,10 @@ INSTANTIATE_TEST_SUITE_P(Modes, PluginFaults,
                          ::testing::Values(std::make_pair("throw", "deliberate failure inside the plugin"),
                                            std::make_pair("nan", "returned score nan"),
                                            std::make_pair("three", "returned score 3, outside [-1, 1]"),
-                                           std::make_pair("error", "faulty.mode asked for an error")));
+                                           std::make_pair("error", "faulty.mode asked for an error")),
+                         [](const ::testing::TestParamInfo<std::pair<const char*, const char*>>& i) {
+                           return std::string(i.param.first);
+                         });
 
 TEST(Evaluator, AHealthyCaseAfterAFaultIsUnaffected) {
   auto p = policy_from("insource: 1\ncriteria: {faulty: {weight: 1}}\n", {"faulty"});
