@@ -36,6 +36,8 @@ bool load_plugin_set(const EngineOptions& o, PluginSet* out);
 void register_decide(CLI::App& app, int* exit_code);
 void register_check(CLI::App& app, int* exit_code);
 void register_plugins(CLI::App& app, int* exit_code);
+void register_batch(CLI::App& app, int* exit_code);
+void register_new_plugin(CLI::App& app, int* exit_code);
 
 }  // namespace insource::cli
 

@@ -167,7 +167,8 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 
 }  // namespace
 
-std::vector<CaseInput> read_cases(const std::string& text, const std::string& label, const FactSchema& schema) {
+std::vector<CaseInput> read_cases(const std::string& text, const std::string& label, const FactSchema& schema,
+                                  int first_line) {
   if (ends_with(label, ".jsonl") || ends_with(label, ".ndjson")) return read_json_lines(text, label, schema);
   std::vector<CaseInput> out;
   std::vector<YAML::Node> docs;
@@ -176,12 +177,12 @@ std::vector<CaseInput> read_cases(const std::string& text, const std::string& la
   } catch (const YAML::ParserException& e) {
     CaseInput bad;
     bad.id = stem_of(label);
-    SourcePos p{label, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
+    SourcePos p{label, e.mark.is_null() ? 0 : e.mark.line + first_line, e.mark.is_null() ? 0 : e.mark.column + 1};
     bad.error = p.str() + ": invalid YAML/JSON: " + e.msg;
     out.push_back(std::move(bad));
     return out;
   }
-  CaseBuilder builder(schema, label);
+  CaseBuilder builder(schema, label, first_line - 1);
   std::string stem = stem_of(label);
   auto next_id = [&]() { return out.empty() ? stem : stem + "#" + std::to_string(out.size() + 1); };
   for (const YAML::Node& doc : docs) {

@@ -24,7 +24,9 @@ struct CaseInput {
 // Reads the cases in `text`; `label` names the source in messages and gives
 // the id of a case that has none (the file name without extension, with
 // "#2", "#3" ... for later cases of the same file).
-std::vector<CaseInput> read_cases(const std::string& text, const std::string& label, const FactSchema& schema);
+// `first_line` is the line of `label` where `text` starts (for a document cut from a stream).
+std::vector<CaseInput> read_cases(const std::string& text, const std::string& label, const FactSchema& schema,
+                                  int first_line = 1);
 
 // Reads a file ("-" is standard input).
 std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema& schema);

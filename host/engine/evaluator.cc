@@ -96,7 +96,38 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
   }
 
   EvalInput in{c.facts.data(), scores_.data(), voted_.data(), d->total};
-  const auto& overrides = policy_->overrides();
+  int rule = first_match(c, in);
+  if (rule >= 0) {
+    d->rule = rule;
+    d->verdict = policy_->overrides()[static_cast<size_t>(rule)].verdict;
+    return;
+  }
+  d->verdict = weight_sum > 0.0 ? threshold_verdict(policy_->thresholds(), d->total) : Verdict::kReview;
+}
+
+void recombine(const Policy& policy, const Case& c, const std::vector<double>& weights, Decision* d) {
+  const auto& criteria = policy.criteria();
+  std::vector<double> scores(criteria.size(), 0.0);
+  std::vector<uint8_t> voted(criteria.size(), 0);
+  double weighted = 0.0, weight_sum = 0.0;
+  for (size_t i = 0; i < criteria.size(); ++i) {
+    CriterionOutcome& out = d->criteria[i];
+    out.contribution = 0.0;
+    if (out.state != CriterionOutcome::State::kVoted) continue;
+    scores[i] = out.score;
+    voted[i] = 1;
+    weighted += weights[i] * out.score;
+    weight_sum += weights[i];
+  }
+  d->rule = -1;
+  d->weight_sum = weight_sum;
+  d->total = weight_sum > 0.0 ? weighted / weight_sum : 0.0;
+  if (weight_sum > 0.0) {
+    for (size_t i = 0; i < criteria.size(); ++i)
+      if (voted[i]) d->criteria[i].contribution = weights[i] * scores[i] / weight_sum;
+  }
+  EvalInput in{c.facts.data(), scores.data(), voted.data(), d->total};
+  const auto& overrides = policy.overrides();
   for (size_t i = 0; i < overrides.size(); ++i) {
     if (overrides[i].condition.evaluate(in) == Tri::kTrue) {
       d->rule = static_cast<int>(i);
@@ -104,7 +135,36 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
       return;
     }
   }
-  d->verdict = weight_sum > 0.0 ? threshold_verdict(policy_->thresholds(), d->total) : Verdict::kReview;
+  d->verdict = weight_sum > 0.0 ? threshold_verdict(policy.thresholds(), d->total) : Verdict::kReview;
+}
+
+int Evaluator::first_match(const Case& c, const EvalInput& in) {
+  const auto& overrides = policy_->overrides();
+  const OverrideIndex& index = policy_->override_index();
+  if (!index.enabled) {
+    for (size_t i = 0; i < overrides.size(); ++i)
+      if (overrides[i].condition.evaluate(in) == Tri::kTrue) return static_cast<int>(i);
+    return -1;
+  }
+  // The candidates: overrides without an equality test, and those whose test
+  // the case's value meets. Each list is ascending; try them merged, in file
+  // order, and stop at the first match.
+  candidates_.clear();
+  if (!index.unkeyed.empty()) candidates_.push_back({index.unkeyed.data(), index.unkeyed.data() + index.unkeyed.size()});
+  for (const OverrideIndex::Keyed& k : index.keyed) {
+    const insource_value& v = c.facts[k.slot];
+    if (v.type != INSOURCE_STRING) continue;  // absent: the test is unknown, the override cannot match
+    auto it = k.by_value.find(string_of(v));
+    if (it != k.by_value.end()) candidates_.push_back({it->second.data(), it->second.data() + it->second.size()});
+  }
+  while (true) {
+    Range* next = nullptr;
+    for (Range& r : candidates_)
+      if (r.first != r.last && (!next || *r.first < *next->first)) next = &r;
+    if (!next) return -1;
+    uint32_t i = *next->first++;
+    if (overrides[i].condition.evaluate(in) == Tri::kTrue) return static_cast<int>(i);
+  }
 }
 
 }  // namespace insource

@@ -52,12 +52,28 @@ class Evaluator {
   const Policy& policy() const { return *policy_; }
 
  private:
+  // The first override whose condition holds, or -1.
+  int first_match(const Case& c, const EvalInput& in);
+
+  struct Range {
+    const uint32_t* first;
+    const uint32_t* last;
+  };
+
   std::shared_ptr<const Policy> policy_;
   std::vector<std::unique_ptr<PluginInstance>> instances_;
+  std::vector<Range> candidates_;
   std::vector<insource_value> gathered_;
   std::vector<double> scores_;
   std::vector<uint8_t> voted_;
 };
+
+// What-if: combines the votes already in `d` (from Evaluator::decide on `c`,
+// not failed; a caller may change their scores first) with other weights, one
+// per criterion, exactly as decide() combines them: total, weight_sum,
+// contributions, the first override that holds, and the verdict. Calls no
+// plugin. Used by flip margins; keep it in step with decide().
+void recombine(const Policy& policy, const Case& c, const std::vector<double>& weights, Decision* d);
 
 }  // namespace insource
 

@@ -196,7 +196,28 @@ std::shared_ptr<const Policy> Policy::compile(RulesDoc doc, PluginSet plugins) {
   b.bind_criteria(&p->criteria_);
   b.compile_overrides(p->criteria_, &p->overrides_);
   if (!diags.empty()) throw RulesError(std::move(diags));
+  p->index_ = OverrideIndex::build(p->overrides_);
   return p;
+}
+
+OverrideIndex OverrideIndex::build(const std::vector<CompiledOverride>& overrides) {
+  OverrideIndex index;
+  index.enabled = overrides.size() >= kMinOverrides;
+  if (!index.enabled) return index;
+  for (uint32_t i = 0; i < overrides.size(); ++i) {
+    auto key = overrides[i].condition.equality_key();
+    if (!key) {
+      index.unkeyed.push_back(i);
+      continue;
+    }
+    auto group = std::find_if(index.keyed.begin(), index.keyed.end(), [&](const Keyed& k) { return k.slot == key->slot; });
+    if (group == index.keyed.end()) {
+      index.keyed.push_back(Keyed{key->slot, {}});
+      group = index.keyed.end() - 1;
+    }
+    group->by_value[key->value].push_back(i);
+  }
+  return index;
 }
 
 int Policy::criterion_index(std::string_view name) const {

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "condition.h"
@@ -32,6 +33,24 @@ struct CompiledOverride {
   Condition condition;
 };
 
+// Overrides grouped by the string equality each one requires (`fact ==
+// "value"` in a top-level conjunction), so that a case only tries the
+// overrides whose required value it has, plus the ones with no such test.
+// Used once there are enough overrides for a scan to cost more than lookups.
+struct OverrideIndex {
+  static constexpr size_t kMinOverrides = 16;
+
+  struct Keyed {
+    uint32_t slot;
+    std::unordered_map<std::string, std::vector<uint32_t>, StringHash, std::equal_to<>> by_value;
+  };
+  bool enabled = false;
+  std::vector<uint32_t> unkeyed;  // ascending
+  std::vector<Keyed> keyed;       // lists ascending
+
+  static OverrideIndex build(const std::vector<CompiledOverride>& overrides);
+};
+
 class Policy {
  public:
   // Binds rules to plugins. Throws RulesError listing every problem.
@@ -43,6 +62,7 @@ class Policy {
   const std::vector<CriterionBinding>& criteria() const { return criteria_; }
   const std::vector<CompiledOverride>& overrides() const { return overrides_; }
   const Thresholds& thresholds() const { return doc_.thresholds; }
+  const OverrideIndex& override_index() const { return index_; }
 
   // Index of a criterion by name, or -1.
   int criterion_index(std::string_view name) const;
@@ -55,6 +75,7 @@ class Policy {
   FactSchema schema_;
   std::vector<CriterionBinding> criteria_;
   std::vector<CompiledOverride> overrides_;
+  OverrideIndex index_;
 };
 
 // Loads rules (a file, or the built-in default when `rules_file` is empty)

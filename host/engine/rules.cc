@@ -402,6 +402,7 @@ class Resolver {
                                [&](const RuleCriterion& d) { return d.name == c.c.name; });
       if (c.has_weight && c.c.weight == 0.0) {
         // A weight of 0 removes the criterion.
+        doc->zero_weights.push_back(RuleZeroWeight{c.c.name, c.c.weight_pos, have != doc->criteria.end()});
         if (have != doc->criteria.end()) doc->criteria.erase(have);
         continue;
       }

@@ -59,6 +59,14 @@ struct RuleOverride {
   SourcePos position_of(size_t offset) const;
 };
 
+// A criterion given `weight: 0`: it does not vote (and, under `extends`, it
+// removes the parent's entry). Kept so that `insource check` can warn.
+struct RuleZeroWeight {
+  std::string name;
+  SourcePos pos;                   // the weight
+  bool removes_inherited = false;  // it removed a criterion an extended file listed
+};
+
 struct Thresholds {
   double insource = 0.20;
   double outsource = -0.20;
@@ -75,6 +83,7 @@ struct RulesDoc {
   std::vector<RuleOverride> overrides;  // in the order they are checked
   std::vector<std::string> files;       // every file read, the root first
   std::string resolved_text;            // the texts of all files, for the policy's revision
+  std::vector<RuleZeroWeight> zero_weights;  // criteria given weight 0, in the order read
 };
 
 // Reads a rules file and the files it extends. Throws RulesError with every

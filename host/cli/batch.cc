@@ -1,0 +1,151 @@
+// insource batch: decide a stream of cases, one JSON record per case, in order.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include "batch.h"
+#include "common.h"
+
+namespace insource::cli {
+
+namespace {
+
+struct BatchCliOptions {
+  EngineOptions engine;
+  int jobs = 0;  // 0: all cores
+  bool detail = false;
+  bool quiet = false;
+  std::string input = "-";
+  std::string output = "-";
+  std::string input_format;
+  size_t max_record_bytes = 1 << 20;
+};
+
+// A one-line progress display on a terminal: cases done, rate, and the ETA
+// when the input's size is known.
+class ProgressBar {
+ public:
+  explicit ProgressBar(uint64_t input_bytes) : total_bytes_(input_bytes), start_(Clock::now()), last_(start_) {}
+
+  void update(uint64_t records, uint64_t bytes) {
+    auto now = Clock::now();
+    if (now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    double secs = std::chrono::duration<double>(now - start_).count();
+    double rate = secs > 0 ? static_cast<double>(records) / secs : 0;
+    char line[160];
+    int n = std::snprintf(line, sizeof line, "\r  %llu cases, %.0f cases/s", static_cast<unsigned long long>(records), rate);
+    if (total_bytes_ > 0 && bytes > 0) {
+      double done = static_cast<double>(bytes) / static_cast<double>(total_bytes_);
+      double eta = done > 0 ? secs / done - secs : 0;
+      n += std::snprintf(line + n, sizeof line - static_cast<size_t>(n), ", %3.0f%%, ETA %.0f s", done * 100, eta);
+    }
+    std::fprintf(stderr, "%s   ", line);
+    shown_ = true;
+  }
+
+  void finish() {
+    if (shown_) std::fprintf(stderr, "\r%80s\r", "");
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  uint64_t total_bytes_;
+  Clock::time_point start_, last_;
+  bool shown_ = false;
+};
+
+std::string with_commas(uint64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+int run(const BatchCliOptions& o) {
+  auto policy = load_engine(o.engine);
+  if (!policy) return kExitUsage;
+
+  BatchOptions bo;
+  bo.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  bo.detail = o.detail;
+  bo.max_record_bytes = o.max_record_bytes;
+  bo.label = o.input == "-" ? "<stdin>" : o.input;
+  bo.format = input_format_for(o.input);
+  if (!o.input_format.empty()) parse_input_format(o.input_format, &bo.format);
+
+  int in_fd = 0, out_fd = 1;
+  if (o.input != "-") {
+    in_fd = ::open(o.input.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in_fd < 0) {
+      std::cerr << "insource: " << o.input << ": cannot open: " << std::strerror(errno) << "\n";
+      return kExitUsage;
+    }
+  }
+  if (o.output != "-") {
+    out_fd = ::open(o.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out_fd < 0) {
+      std::cerr << "insource: " << o.output << ": cannot open for writing: " << std::strerror(errno) << "\n";
+      return kExitUsage;
+    }
+  }
+  struct stat st {};
+  uint64_t input_bytes = (::fstat(in_fd, &st) == 0 && S_ISREG(st.st_mode)) ? static_cast<uint64_t>(st.st_size) : 0;
+
+  // The progress bar is for a person at a terminal, never for a pipe or a file.
+  std::optional<ProgressBar> bar;
+  if (!o.quiet && ::isatty(2)) bar.emplace(input_bytes);
+  BatchProgress progress;
+  if (bar) progress = [&](uint64_t records, uint64_t bytes) { bar->update(records, bytes); };
+
+  BatchStats s;
+  try {
+    s = run_batch(policy, in_fd, out_fd, bo, progress);
+  } catch (const BatchError& e) {
+    if (bar) bar->finish();
+    std::cerr << "insource: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  if (bar) bar->finish();
+  if (out_fd != 1 && ::close(out_fd) != 0) {
+    std::cerr << "insource: " << o.output << ": " << std::strerror(errno) << "\n";
+    return kExitUsage;
+  }
+
+  std::string verdicts;
+  for (int v = 0; v < kVerdictCount; ++v)
+    if (s.verdicts[v]) verdicts += (verdicts.empty() ? "" : ", ") + std::string(verdict_name(static_cast<Verdict>(v))) + " " + with_commas(s.verdicts[v]);
+  double rate = s.seconds > 0 ? static_cast<double>(s.records) / s.seconds : 0;
+  std::fprintf(stderr, "insource batch: %s cases (%s); %s errors (parse %s, case %s, plugin %s); %.2f s, %s cases/s, %d jobs\n",
+               with_commas(s.records).c_str(), verdicts.empty() ? "no verdicts" : verdicts.c_str(),
+               with_commas(s.errors).c_str(), with_commas(s.parse_errors).c_str(), with_commas(s.case_errors).c_str(),
+               with_commas(s.plugin_errors).c_str(), s.seconds, with_commas(static_cast<uint64_t>(rate)).c_str(), bo.jobs);
+  return s.errors ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+void register_batch(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<BatchCliOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "batch", "Decide a stream of cases (JSON Lines, YAML documents or CSV): one JSON record per case, in input order");
+  add_engine_options(cmd, &o->engine);
+  cmd->add_option("--jobs,-j", o->jobs, "Worker threads (default: all cores)")->check(CLI::Range(0, 1024));
+  cmd->add_flag("--detail", o->detail, "Full records, as `decide --format json`, instead of compact ones");
+  cmd->add_flag("--quiet,-q", o->quiet, "No progress bar (it is never shown on a pipe anyway)");
+  cmd->add_option("--input-format", o->input_format, "jsonl, yaml or csv (default: from the file name; jsonl for stdin)")
+      ->check(CLI::IsMember({"jsonl", "json", "yaml", "csv"}));
+  cmd->add_option("--max-record-bytes", o->max_record_bytes, "A longer line or document becomes an error record")
+      ->check(CLI::Range(size_t{64}, size_t{1} << 30));
+  cmd->add_option("input", o->input, "Cases to decide (- for standard input)")->type_name("INPUT");
+  cmd->add_option("-o,--output", o->output, "Where the records go (- for standard output)")->type_name("OUTPUT");
+  cmd->callback([o, exit_code]() { *exit_code = run(*o); });
+}
+
+}  // namespace insource::cli

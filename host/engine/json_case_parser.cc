@@ -1,0 +1,321 @@
+#include "json_case_parser.h"
+
+#include <cmath>
+
+#include "case_reader.h"
+
+namespace insource {
+
+namespace od = simdjson::ondemand;
+
+namespace {
+
+// A number or bool as written in the JSON text.
+std::string_view raw_token(od::value& v) {
+  std::string_view raw = v.raw_json_token();
+  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\r' || raw.back() == '\n'))
+    raw.remove_suffix(1);
+  return raw;
+}
+
+std::string describe_json(od::value& v) {
+  od::json_type t;
+  if (v.type().get(t)) return "an unreadable value";
+  switch (t) {
+    case od::json_type::array: return "a list";
+    case od::json_type::object: return "a map";
+    case od::json_type::null: return "null";
+    case od::json_type::boolean:
+    case od::json_type::number:
+      return std::string(t == od::json_type::number ? "the number " : "the bool ") + std::string(raw_token(v));
+    case od::json_type::string: {
+      std::string_view s;
+      if (v.get_string().get(s)) return "a string";
+      return "the string \"" + std::string(s) + "\"";
+    }
+  }
+  return "a value";
+}
+
+// A key as written, when it has no escapes (the common case): no copy, no
+// unescaping. Falls back to simdjson's unescaping otherwise.
+// Inlined: out of line, the field is spilled to memory and reloaded as one
+// wide load, a store-forwarding stall on every field.
+[[gnu::always_inline]] inline simdjson::error_code read_key(od::field& field, std::string_view* key) {
+  const char* raw = field.key().raw();
+  const char* p = raw;
+  while (*p != '"' && *p != '\\') ++p;
+  if (*p == '"') {
+    *key = std::string_view(raw, static_cast<size_t>(p - raw));
+    return simdjson::SUCCESS;
+  }
+  return field.unescaped_key().get(*key);
+}
+
+}  // namespace
+
+void append_json_string(std::string* out, std::string_view s) {
+  static const char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char ch = static_cast<unsigned char>(s[i]);
+    if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
+    out->append(s.data() + start, i - start);
+    start = i + 1;
+    switch (ch) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default:
+        out->append("\\u00");
+        out->push_back(kHex[ch >> 4]);
+        out->push_back(kHex[ch & 15]);
+    }
+  }
+  out->append(s.data() + start, s.size() - start);
+  out->push_back('"');
+}
+
+JsonCaseParser::JsonCaseParser(const FactSchema& schema) : schema_(schema) {
+  nodes_.emplace_back();  // the root
+  for (uint32_t slot = 0; slot < schema.size(); ++slot) {
+    std::string_view name = schema.at(slot).decl.name;
+    uint32_t node = 0;
+    while (true) {
+      size_t dot = name.find('.');
+      std::string_view seg = name.substr(0, dot);
+      uint32_t next = child(node, seg);
+      if (next == 0) {
+        next = static_cast<uint32_t>(nodes_.size());
+        nodes_[node].children.push_back(Node::Edge{std::string(seg), next});
+        nodes_.emplace_back();
+      }
+      node = next;
+      if (dot == std::string_view::npos) break;
+      name.remove_prefix(dot + 1);
+    }
+    nodes_[node].slot = static_cast<int32_t>(slot);
+  }
+  fact_count_ = schema.size();
+  for (uint32_t slot = 0; slot < schema.size(); ++slot) {
+    const FactDecl& d = schema.at(slot).decl;
+    checks_.push_back(FastCheck{static_cast<uint32_t>(d.type), d.min_exclusive, d.min, d.max,
+                                d.allowed.empty() ? nullptr : &d.allowed});
+  }
+}
+
+bool JsonCaseParser::allowed(const std::vector<std::string>& values, std::string_view s) {
+  for (const std::string& v : values)
+    if (v == s) return true;
+  return false;
+}
+
+uint32_t JsonCaseParser::child(uint32_t node, std::string_view segment) const {
+  for (const Node::Edge& e : nodes_[node].children)
+    if (e.segment == segment) return e.node;
+  return 0;
+}
+
+std::string JsonCaseParser::path_name(std::string_view last) const {
+  std::string out;
+  for (std::string_view p : path_) out.append(p).push_back('.');
+  return out.append(last);
+}
+
+JsonCaseParser::Result JsonCaseParser::parse(const char* data, size_t len, size_t capacity, Case* c,
+                                             std::string* error) {
+  c->id.clear();
+  c->facts.assign(fact_count_, make_absent());
+  path_.clear();
+  auto fail_json = [&](simdjson::error_code e) {
+    *error = std::string("invalid JSON: ") + simdjson::error_message(e);
+    return Result::kParseError;
+  };
+  od::document doc;
+  if (auto e = parser_.iterate(data, len, capacity).get(doc)) return fail_json(e);
+  od::object top;
+  if (auto e = doc.get_object().get(top)) {
+    if (e == simdjson::INCORRECT_TYPE) {
+      *error = "a case must be a JSON object with \"id\" and \"facts\"";
+      return Result::kCaseError;
+    }
+    return fail_json(e);
+  }
+  bool have_facts = false, have_id = false;
+  for (auto field_result : top) {
+    od::field field;
+    if (auto e = std::move(field_result).get(field)) return fail_json(e);
+    std::string_view key;
+    if (auto e = read_key(field, &key)) return fail_json(e);
+    od::value& v = field.value();
+    if (key == "id") {
+      if (have_id) {
+        *error = "key 'id' is given twice";
+        return Result::kCaseError;
+      }
+      have_id = true;
+      od::json_type t;
+      if (auto e = v.type().get(t)) return fail_json(e);
+      std::string_view id;
+      if (t == od::json_type::string) {
+        if (auto e = v.get_string().get(id)) return fail_json(e);
+      } else if (t == od::json_type::number) {
+        id = raw_token(v);  // a numeric id, as written
+      } else {
+        *error = "\"id\" must be a string, not " + describe_json(v);
+        return Result::kCaseError;
+      }
+      c->id.assign(id);
+    } else if (key == "facts") {
+      if (have_facts) {
+        *error = "key 'facts' is given twice";
+        return Result::kCaseError;
+      }
+      have_facts = true;
+      od::object facts;
+      if (auto e = v.get_object().get(facts)) {
+        if (e != simdjson::INCORRECT_TYPE) return fail_json(e);
+        *error = "\"facts\" must be a map, not " + describe_json(v);
+        return Result::kCaseError;
+      }
+      Result r = walk(facts, 0, 0, c, error);
+      if (r != Result::kOk) return r;
+    } else if (key != "title" && key != "description") {
+      std::string near = closest_name(key, {"id", "title", "description", "facts"});
+      *error = "unknown key '" + std::string(key) + "' in a case" + (near.empty() ? "" : " (did you mean '" + near + "'?)");
+      return Result::kCaseError;
+    }
+  }
+  // Anything after the object (OUT_OF_BOUNDS means the document is used up).
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+    *error = "invalid JSON: more than one value on the line";
+    return Result::kParseError;
+  }
+  if (!have_facts) {
+    *error = "the case has no \"facts\"";
+    return Result::kCaseError;
+  }
+  return Result::kOk;
+}
+
+JsonCaseParser::Result JsonCaseParser::walk(od::object obj, uint32_t node, int depth, Case* c, std::string* error) {
+  if (depth > kMaxFactDepth) {
+    *error = "facts nest deeper than " + std::to_string(kMaxFactDepth) + " levels";
+    return Result::kCaseError;
+  }
+  for (auto field_result : obj) {
+    od::field field;
+    if (auto e = std::move(field_result).get(field)) {
+      *error = std::string("invalid JSON: ") + simdjson::error_message(e);
+      return Result::kParseError;
+    }
+    std::string_view key;
+    if (auto e = read_key(field, &key)) {
+      *error = std::string("invalid JSON: ") + simdjson::error_message(e);
+      return Result::kParseError;
+    }
+    od::value& v = field.value();
+    // Follow the key's dotted segments down the trie.
+    uint32_t at = node;
+    for (std::string_view rest = key;;) {
+      size_t dot = rest.find('.');
+      at = child(at, rest.substr(0, dot));
+      if (at == 0 || dot == std::string_view::npos) break;
+      rest.remove_prefix(dot + 1);
+    }
+    if (at == 0) {
+      std::string name = path_name(key);
+      std::string near = schema_.suggest(name);
+      *error = "unknown fact '" + name + "'" + (near.empty() ? "" : " (did you mean '" + near + "'?)");
+      return Result::kCaseError;
+    }
+    od::json_type t;
+    if (auto e = v.type().get(t)) {
+      *error = std::string("invalid JSON: ") + simdjson::error_message(e);
+      return Result::kParseError;
+    }
+    if (t == od::json_type::object && !nodes_[at].children.empty()) {
+      od::object inner;
+      if (auto e = v.get_object().get(inner)) {
+        *error = std::string("invalid JSON: ") + simdjson::error_message(e);
+        return Result::kParseError;
+      }
+      path_.push_back(key);
+      Result r = walk(inner, at, depth + 1, c, error);
+      path_.pop_back();
+      if (r != Result::kOk) return r;
+      continue;
+    }
+    if (nodes_[at].slot < 0) {
+      *error = "'" + path_name(key) + "' is a group of facts, not a fact: give it as a map, not " + describe_json(v);
+      return Result::kCaseError;
+    }
+    Result r = read_value(v, t, static_cast<uint32_t>(nodes_[at].slot), c, error);
+    if (r != Result::kOk) return r;
+  }
+  return Result::kOk;
+}
+
+JsonCaseParser::Result JsonCaseParser::read_value(od::value& v, od::json_type t, uint32_t slot, Case* c,
+                                                  std::string* error) {
+  const FactInfo& info = schema_.at(slot);
+  auto fail = [&](const std::string& problem) {
+    *error = "fact " + info.decl.name + " " + problem;
+    return Result::kCaseError;
+  };
+  if (c->facts[slot].type != INSOURCE_ABSENT) return fail("is given twice");
+  // Written field by field straight into the case: building a local and
+  // copying it makes GCC reload it with one wide load, which stalls.
+  insource_value& value = c->facts[slot];
+  switch (t) {
+    case od::json_type::number: {
+      double d;
+      if (v.get_double().get(d) || !std::isfinite(d)) return fail("must be a finite number, not " + std::string(raw_token(v)));
+      value.number = d;
+      value.type = INSOURCE_NUMBER;
+      break;
+    }
+    case od::json_type::string: {
+      std::string_view s;
+      if (auto e = v.get_string().get(s)) {
+        *error = std::string("invalid JSON: ") + simdjson::error_message(e);
+        return Result::kParseError;
+      }
+      value.string = s.data();
+      value.length = s.size();
+      value.type = INSOURCE_STRING;
+      break;
+    }
+    case od::json_type::boolean: {
+      bool b;
+      if (auto e = v.get_bool().get(b)) {
+        *error = std::string("invalid JSON: ") + simdjson::error_message(e);
+        return Result::kParseError;
+      }
+      value.boolean = b ? 1u : 0u;
+      value.type = INSOURCE_BOOL;
+      break;
+    }
+    case od::json_type::null: return fail("is null; leave it out if it is unknown");
+    case od::json_type::array:
+    case od::json_type::object:
+      return fail(std::string("must be a ") + type_name(info.decl.type) + ", not " + describe_json(v));
+  }
+  // The common case, a value of the right type within its bounds, is checked
+  // inline; the schema words the problem otherwise.
+  const FastCheck& fc = checks_[slot];
+  bool fine = value.type == fc.type &&
+              (fc.type != INSOURCE_NUMBER ||
+               (std::isfinite(value.number) && (fc.min_exclusive ? value.number > fc.min : value.number >= fc.min) &&
+                value.number <= fc.max)) &&
+              (fc.type != INSOURCE_STRING || fc.allowed == nullptr || allowed(*fc.allowed, string_of(value)));
+  if (!fine) {
+    if (auto problem = schema_.check(slot, value)) return fail(*problem);
+  }
+  return Result::kOk;
+}
+
+}  // namespace insource

@@ -1,0 +1,74 @@
+// The fast path for JSON cases (batch input): simdjson On-Demand straight
+// into a Case's slots. Fact names are resolved through a trie built once from
+// the schema, so a nested key ("cost" then "hours") and a flat one
+// ("cost.hours") cost a few short comparisons and no allocation.
+#ifndef INSOURCE_HOST_JSON_CASE_PARSER_H_
+#define INSOURCE_HOST_JSON_CASE_PARSER_H_
+
+#include <simdjson.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "case.h"
+#include "fact_schema.h"
+
+namespace insource {
+
+// The padding simdjson needs readable after a JSON text.
+inline constexpr size_t kJsonPadding = simdjson::SIMDJSON_PADDING;
+
+class JsonCaseParser {
+ public:
+  enum class Result { kOk, kParseError, kCaseError };
+
+  explicit JsonCaseParser(const FactSchema& schema);
+
+  // Parses one case object from data[0, len); `capacity` bytes from `data`
+  // are readable (capacity >= len + kJsonPadding). On kOk, `c` holds the case;
+  // its string facts point into this parser and stay valid until the next
+  // parse(). Otherwise `error` says what is wrong (and c->id holds the id if it
+  // was read before the problem).
+  Result parse(const char* data, size_t len, size_t capacity, Case* c, std::string* error);
+
+ private:
+  // A trie node: the segments below it, and the fact slot it names (or -1).
+  struct Node {
+    struct Edge {
+      std::string segment;
+      uint32_t node;
+    };
+    std::vector<Edge> children;
+    int32_t slot = -1;
+  };
+
+  uint32_t child(uint32_t node, std::string_view segment) const;  // 0 = none (the root is never a child)
+  Result walk(simdjson::ondemand::object obj, uint32_t node, int depth, Case* c, std::string* error);
+  Result read_value(simdjson::ondemand::value& v, simdjson::ondemand::json_type t, uint32_t slot, Case* c,
+                    std::string* error);
+  static bool allowed(const std::vector<std::string>& values, std::string_view s);
+
+  // What a value of a slot must be, for the inline check of the common case.
+  struct FastCheck {
+    uint32_t type;
+    bool min_exclusive;
+    double min, max;
+    const std::vector<std::string>* allowed;  // null: any string
+  };
+  std::string path_name(std::string_view last) const;
+
+  const FactSchema& schema_;
+  std::vector<Node> nodes_;
+  std::vector<FastCheck> checks_;
+  simdjson::ondemand::parser parser_;
+  std::vector<std::string_view> path_;  // the segments above the current object, for messages
+  size_t fact_count_ = 0;
+};
+
+// Appends `s` as a JSON string (quoted and escaped) to `out`.
+void append_json_string(std::string* out, std::string_view s);
+
+}  // namespace insource
+
+#endif  // INSOURCE_HOST_JSON_CASE_PARSER_H_

@@ -1,0 +1,67 @@
+#include "record_format.h"
+
+#include <charconv>
+
+#include "json_case_parser.h"
+
+namespace insource {
+
+void append_number(std::string* out, double d) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  out->append(buf, r.ptr);
+}
+
+CompactFormatter::CompactFormatter(const Policy& p) {
+  for (int v = 0; v < kVerdictCount; ++v) {
+    std::string s = ",\"verdict\":";
+    append_json_string(&s, verdict_name(static_cast<Verdict>(v)));
+    verdicts_.push_back(s + ",\"total\":");
+  }
+  for (const CompiledOverride& o : p.overrides()) {
+    std::string s = ",\"rule\":";
+    append_json_string(&s, o.id);
+    rules_.push_back(std::move(s));
+  }
+  for (size_t i = 0; i < p.criteria().size(); ++i) {
+    std::string s = i == 0 ? ",\"scores\":{" : ",";
+    append_json_string(&s, p.criteria()[i].name);
+    criteria_.push_back(s + ":");
+  }
+}
+
+void CompactFormatter::append(std::string* out, const Case& c, const Decision& d) const {
+  out->append("{\"id\":");
+  append_json_string(out, c.id);
+  out->append(verdicts_[static_cast<size_t>(d.verdict)]);
+  append_number(out, d.total);
+  if (d.rule >= 0) out->append(rules_[static_cast<size_t>(d.rule)]);
+  else out->append(",\"rule\":null");
+  for (size_t i = 0; i < criteria_.size(); ++i) {
+    out->append(criteria_[i]);
+    if (d.criteria[i].state == CriterionOutcome::State::kVoted) append_number(out, d.criteria[i].score);
+    else out->append("null");
+  }
+  out->append(criteria_.empty() ? ",\"scores\":{}}\n" : "}}\n");
+}
+
+void append_error_record(std::string* out, std::string_view id, uint64_t line, std::string_view kind,
+                         std::string_view message) {
+  out->push_back('{');
+  if (!id.empty()) {
+    out->append("\"id\":");
+    append_json_string(out, id);
+    out->push_back(',');
+  }
+  out->append("\"line\":");
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, line);
+  out->append(buf, r.ptr);
+  out->append(",\"error\":{\"kind\":");
+  append_json_string(out, kind);
+  out->append(",\"message\":");
+  append_json_string(out, message);
+  out->append("}}\n");
+}
+
+}  // namespace insource

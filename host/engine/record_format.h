@@ -1,0 +1,40 @@
+// The JSON lines of `insource batch`, written without iostreams or a JSON
+// library: the compact record, and the error record that takes a failed
+// line's place. Everything constant (keys, verdicts, rule ids) is rendered
+// once per policy.
+#ifndef INSOURCE_HOST_RECORD_FORMAT_H_
+#define INSOURCE_HOST_RECORD_FORMAT_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "case.h"
+#include "evaluator.h"
+#include "policy.h"
+
+namespace insource {
+
+// Appends the shortest text that reads back as the same double.
+void append_number(std::string* out, double d);
+
+class CompactFormatter {
+ public:
+  explicit CompactFormatter(const Policy& p);
+
+  // {"id","verdict","total","rule","scores":{"cost":0.12,...,"legal":null}} and a newline.
+  void append(std::string* out, const Case& c, const Decision& d) const;
+
+ private:
+  std::vector<std::string> verdicts_;   // ,"verdict":"insource","total":
+  std::vector<std::string> rules_;      // ,"rule":"back-office-stays-in-house"
+  std::vector<std::string> criteria_;   // ,"scores":{"cost":  then  ,"control":
+};
+
+// {"id"?,"line":N,"error":{"kind","message"}} and a newline; the id only when known.
+void append_error_record(std::string* out, std::string_view id, uint64_t line, std::string_view kind,
+                         std::string_view message);
+
+}  // namespace insource
+
+#endif  // INSOURCE_HOST_RECORD_FORMAT_H_
