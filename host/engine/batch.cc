@@ -152,10 +152,13 @@ class ChunkReader {
   }
 
   bool emit(Chunk* c, size_t cut) {
-    c->data.assign(carry_, 0, cut);
+    // The chunk takes over the read buffer; only the partial record after the
+    // cut is copied back, so the bulk of the input is copied once, by read().
+    c->data.swap(carry_);
+    carry_.assign(c->data, cut, std::string::npos);
+    c->data.resize(cut);
     c->size = cut;
     c->data.append(kJsonPadding, '\0');
-    carry_.erase(0, cut);
     c->first_line = line_;
     line_ += static_cast<uint64_t>(std::count(c->data.begin(), c->data.begin() + static_cast<ptrdiff_t>(cut), '\n'));
     bytes_ += cut;

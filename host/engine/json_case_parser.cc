@@ -1,6 +1,7 @@
 #include "json_case_parser.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "case_reader.h"
 
@@ -37,19 +38,33 @@ std::string describe_json(od::value& v) {
   return "a value";
 }
 
-// A key as written, when it has no escapes (the common case): no copy, no
-// unescaping. Falls back to simdjson's unescaping otherwise.
-// Inlined: out of line, the field is spilled to memory and reloaded as one
-// wide load, a store-forwarding stall on every field.
-[[gnu::always_inline]] inline simdjson::error_code read_key(od::field& field, std::string_view* key) {
-  const char* raw = field.key().raw();
-  const char* p = raw;
-  while (*p != '"' && *p != '\\') ++p;
-  if (*p == '"') {
-    *key = std::string_view(raw, static_cast<size_t>(p - raw));
-    return simdjson::SUCCESS;
+simdjson::error_code read_key(od::field& field, std::string_view* key) { return field.unescaped_key().get(*key); }
+
+// Whether `text` equals `name`, a name stored zero-padded to whole 8-byte
+// words. Compares a word at a time, inline: these names are short, and a
+// memcmp call for each of the ~30 comparisons of a case cost more than the
+// comparing. `text` points into simdjson's padded buffers, so the bytes read
+// past its end exist; they are masked off.
+inline bool same_padded(const std::string& name, std::string_view text) {
+  const size_t n = text.size();
+  for (size_t i = 0; i < n; i += 8) {
+    uint64_t a, b;
+    std::memcpy(&a, name.data() + i, 8);
+    std::memcpy(&b, text.data() + i, 8);
+    if (n - i < 8) {
+      const uint64_t mask = (uint64_t{1} << ((n - i) * 8)) - 1;
+      a &= mask;
+      b &= mask;
+    }
+    if (a != b) return false;
   }
-  return field.unescaped_key().get(*key);
+  return true;
+}
+
+std::string padded(std::string_view s) {
+  std::string out(s);
+  out.resize((s.size() / 8 + 1) * 8, '\0');
+  return out;
 }
 
 }  // namespace
@@ -90,7 +105,7 @@ JsonCaseParser::JsonCaseParser(const FactSchema& schema) : schema_(schema) {
       uint32_t next = child(node, seg);
       if (next == 0) {
         next = static_cast<uint32_t>(nodes_.size());
-        nodes_[node].children.push_back(Node::Edge{std::string(seg), next});
+        nodes_[node].children.push_back(Node::Edge{padded(seg), static_cast<uint32_t>(seg.size()), next});
         nodes_.emplace_back();
       }
       node = next;
@@ -103,7 +118,9 @@ JsonCaseParser::JsonCaseParser(const FactSchema& schema) : schema_(schema) {
   for (uint32_t slot = 0; slot < schema.size(); ++slot) {
     const FactDecl& d = schema.at(slot).decl;
     checks_.push_back(FastCheck{static_cast<uint32_t>(d.type), d.min_exclusive, d.min, d.max,
-                                d.allowed.empty() ? nullptr : &d.allowed});
+                                d.allowed.empty() ? nullptr : &d.allowed, static_cast<uint32_t>(allowed_.size()),
+                                static_cast<uint32_t>(d.allowed.size())});
+    for (const std::string& a : d.allowed) allowed_.push_back(Padded{padded(a), static_cast<uint32_t>(a.size())});
   }
 }
 
@@ -113,9 +130,15 @@ bool JsonCaseParser::allowed(const std::vector<std::string>& values, std::string
   return false;
 }
 
+bool JsonCaseParser::allowed_fast(const FastCheck& fc, std::string_view s) const {
+  for (size_t i = fc.allowed_first; i < fc.allowed_first + fc.allowed_count; ++i)
+    if (allowed_[i].length == s.size() && same_padded(allowed_[i].text, s)) return true;
+  return false;
+}
+
 uint32_t JsonCaseParser::child(uint32_t node, std::string_view segment) const {
   for (const Node::Edge& e : nodes_[node].children)
-    if (e.segment == segment) return e.node;
+    if (e.length == segment.size() && same_padded(e.segment, segment)) return e.node;
   return 0;
 }
 
@@ -127,6 +150,106 @@ std::string JsonCaseParser::path_name(std::string_view last) const {
 
 JsonCaseParser::Result JsonCaseParser::parse(const char* data, size_t len, size_t capacity, Case* c,
                                              std::string* error) {
+  if (parse_fast(data, len, capacity, c)) return Result::kOk;
+  // Something is off (or merely unusual, such as a numeric id or an escaped
+  // key): read the record again, carefully, to accept it or say what is wrong.
+  return diagnose(data, len, capacity, c, error);
+}
+
+// The fast path: a lean walk that fills the case or reports only that
+// something is off. Kept free of message building so that the compiler keeps
+// simdjson's iterators in registers; diagnose() words the problem.
+bool JsonCaseParser::parse_fast(const char* data, size_t len, size_t capacity, Case* c) {
+  c->id.clear();
+  c->facts.assign(fact_count_, make_absent());
+  od::document doc;
+  od::object top;
+  if (parser_.iterate(data, len, capacity).get(doc) || doc.get_object().get(top)) return false;
+  bool have_id = false, have_facts = false;
+  for (auto field : top) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return false;
+    if (key == "facts") {
+      od::object facts;
+      if (have_facts || field.value().get_object().get(facts) || !walk_fast(facts, 0, 0, c)) return false;
+      have_facts = true;
+    } else if (key == "id") {
+      std::string_view id;
+      if (have_id || field.value().get_string().get(id)) return false;
+      c->id.assign(id);
+      have_id = true;
+    } else if (key != "title" && key != "description") {
+      return false;
+    }
+  }
+  return have_facts && doc.current_location().error() == simdjson::OUT_OF_BOUNDS;
+}
+
+bool JsonCaseParser::walk_fast(od::object obj, uint32_t node, int depth, Case* c) {
+  if (depth > kMaxFactDepth) return false;
+  for (auto field : obj) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return false;
+    uint32_t at = node;
+    {
+      const char* p = key.data();
+      const char* end = p + key.size();
+      while (true) {
+        const char* seg = p;
+        while (p < end && *p != '.') ++p;
+        at = child(at, std::string_view(seg, static_cast<size_t>(p - seg)));
+        if (at == 0 || p == end) break;
+        ++p;
+      }
+    }
+    if (at == 0) return false;
+    od::value v;
+    od::json_type t;
+    if (field.value().get(v) || v.type().get(t)) return false;
+    const Node& n = nodes_[at];
+    if (t == od::json_type::object) {
+      od::object inner;
+      if (n.children.empty() || v.get_object().get(inner) || !walk_fast(inner, at, depth + 1, c)) return false;
+      continue;
+    }
+    if (n.slot < 0) return false;
+    insource_value& out = c->facts[static_cast<size_t>(n.slot)];
+    const FastCheck& fc = checks_[static_cast<size_t>(n.slot)];
+    if (out.type != INSOURCE_ABSENT) return false;  // given twice
+    switch (t) {
+      case od::json_type::number: {
+        double d;
+        if (fc.type != INSOURCE_NUMBER || v.get_double().get(d) || !std::isfinite(d) ||
+            !(fc.min_exclusive ? d > fc.min : d >= fc.min) || !(d <= fc.max))
+          return false;
+        out.number = d;
+        out.type = INSOURCE_NUMBER;
+        break;
+      }
+      case od::json_type::string: {
+        std::string_view sv;
+        if (fc.type != INSOURCE_STRING || v.get_string().get(sv) || (fc.allowed && !allowed_fast(fc, sv)))
+          return false;
+        out.string = sv.data();
+        out.length = sv.size();
+        out.type = INSOURCE_STRING;
+        break;
+      }
+      case od::json_type::boolean: {
+        bool b;
+        if (fc.type != INSOURCE_BOOL || v.get_bool().get(b)) return false;
+        out.boolean = b ? 1u : 0u;
+        out.type = INSOURCE_BOOL;
+        break;
+      }
+      default: return false;
+    }
+  }
+  return true;
+}
+
+JsonCaseParser::Result JsonCaseParser::diagnose(const char* data, size_t len, size_t capacity, Case* c,
+                                                std::string* error) {
   c->id.clear();
   c->facts.assign(fact_count_, make_absent());
   path_.clear();
@@ -201,6 +324,68 @@ JsonCaseParser::Result JsonCaseParser::parse(const char* data, size_t len, size_
   return Result::kOk;
 }
 
+// Inlined into walk(): called out of line, the value is spilled and reloaded
+// with one wide load, a store-forwarding stall on every fact.
+[[gnu::always_inline]] inline JsonCaseParser::Result JsonCaseParser::read_value(od::value& v, od::json_type t,
+                                                                               uint32_t slot, Case* c,
+                                                                               std::string* error) {
+  const FactInfo& info = schema_.at(slot);
+  auto fail = [&](const std::string& problem) {
+    *error = "fact " + info.decl.name + " " + problem;
+    return Result::kCaseError;
+  };
+  if (c->facts[slot].type != INSOURCE_ABSENT) return fail("is given twice");
+  // Written field by field straight into the case: building a local and
+  // copying it makes GCC reload it with one wide load, which stalls.
+  insource_value& value = c->facts[slot];
+  switch (t) {
+    case od::json_type::number: {
+      double d;
+      if (v.get_double().get(d) || !std::isfinite(d)) return fail("must be a finite number, not " + std::string(raw_token(v)));
+      value.number = d;
+      value.type = INSOURCE_NUMBER;
+      break;
+    }
+    case od::json_type::string: {
+      std::string_view s;
+      if (auto e = v.get_string().get(s)) {
+        *error = std::string("invalid JSON: ") + simdjson::error_message(e);
+        return Result::kParseError;
+      }
+      value.string = s.data();
+      value.length = s.size();
+      value.type = INSOURCE_STRING;
+      break;
+    }
+    case od::json_type::boolean: {
+      bool b;
+      if (auto e = v.get_bool().get(b)) {
+        *error = std::string("invalid JSON: ") + simdjson::error_message(e);
+        return Result::kParseError;
+      }
+      value.boolean = b ? 1u : 0u;
+      value.type = INSOURCE_BOOL;
+      break;
+    }
+    case od::json_type::null: return fail("is null; leave it out if it is unknown");
+    case od::json_type::array:
+    case od::json_type::object:
+      return fail(std::string("must be a ") + type_name(info.decl.type) + ", not " + describe_json(v));
+  }
+  // The common case, a value of the right type within its bounds, is checked
+  // inline; the schema words the problem otherwise.
+  const FastCheck& fc = checks_[slot];
+  bool fine = value.type == fc.type &&
+              (fc.type != INSOURCE_NUMBER ||
+               (std::isfinite(value.number) && (fc.min_exclusive ? value.number > fc.min : value.number >= fc.min) &&
+                value.number <= fc.max)) &&
+              (fc.type != INSOURCE_STRING || fc.allowed == nullptr || allowed(*fc.allowed, string_of(value)));
+  if (!fine) {
+    if (auto problem = schema_.check(slot, value)) return fail(*problem);
+  }
+  return Result::kOk;
+}
+
 JsonCaseParser::Result JsonCaseParser::walk(od::object obj, uint32_t node, int depth, Case* c, std::string* error) {
   if (depth > kMaxFactDepth) {
     *error = "facts nest deeper than " + std::to_string(kMaxFactDepth) + " levels";
@@ -255,65 +440,6 @@ JsonCaseParser::Result JsonCaseParser::walk(od::object obj, uint32_t node, int d
     }
     Result r = read_value(v, t, static_cast<uint32_t>(nodes_[at].slot), c, error);
     if (r != Result::kOk) return r;
-  }
-  return Result::kOk;
-}
-
-JsonCaseParser::Result JsonCaseParser::read_value(od::value& v, od::json_type t, uint32_t slot, Case* c,
-                                                  std::string* error) {
-  const FactInfo& info = schema_.at(slot);
-  auto fail = [&](const std::string& problem) {
-    *error = "fact " + info.decl.name + " " + problem;
-    return Result::kCaseError;
-  };
-  if (c->facts[slot].type != INSOURCE_ABSENT) return fail("is given twice");
-  // Written field by field straight into the case: building a local and
-  // copying it makes GCC reload it with one wide load, which stalls.
-  insource_value& value = c->facts[slot];
-  switch (t) {
-    case od::json_type::number: {
-      double d;
-      if (v.get_double().get(d) || !std::isfinite(d)) return fail("must be a finite number, not " + std::string(raw_token(v)));
-      value.number = d;
-      value.type = INSOURCE_NUMBER;
-      break;
-    }
-    case od::json_type::string: {
-      std::string_view s;
-      if (auto e = v.get_string().get(s)) {
-        *error = std::string("invalid JSON: ") + simdjson::error_message(e);
-        return Result::kParseError;
-      }
-      value.string = s.data();
-      value.length = s.size();
-      value.type = INSOURCE_STRING;
-      break;
-    }
-    case od::json_type::boolean: {
-      bool b;
-      if (auto e = v.get_bool().get(b)) {
-        *error = std::string("invalid JSON: ") + simdjson::error_message(e);
-        return Result::kParseError;
-      }
-      value.boolean = b ? 1u : 0u;
-      value.type = INSOURCE_BOOL;
-      break;
-    }
-    case od::json_type::null: return fail("is null; leave it out if it is unknown");
-    case od::json_type::array:
-    case od::json_type::object:
-      return fail(std::string("must be a ") + type_name(info.decl.type) + ", not " + describe_json(v));
-  }
-  // The common case, a value of the right type within its bounds, is checked
-  // inline; the schema words the problem otherwise.
-  const FastCheck& fc = checks_[slot];
-  bool fine = value.type == fc.type &&
-              (fc.type != INSOURCE_NUMBER ||
-               (std::isfinite(value.number) && (fc.min_exclusive ? value.number > fc.min : value.number >= fc.min) &&
-                value.number <= fc.max)) &&
-              (fc.type != INSOURCE_STRING || fc.allowed == nullptr || allowed(*fc.allowed, string_of(value)));
-  if (!fine) {
-    if (auto problem = schema_.check(slot, value)) return fail(*problem);
   }
   return Result::kOk;
 }

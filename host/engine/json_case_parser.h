@@ -36,7 +36,8 @@ class JsonCaseParser {
   // A trie node: the segments below it, and the fact slot it names (or -1).
   struct Node {
     struct Edge {
-      std::string segment;
+      std::string segment;  // zero-padded to whole 8-byte words
+      uint32_t length;
       uint32_t node;
     };
     std::vector<Edge> children;
@@ -44,6 +45,9 @@ class JsonCaseParser {
   };
 
   uint32_t child(uint32_t node, std::string_view segment) const;  // 0 = none (the root is never a child)
+  bool parse_fast(const char* data, size_t len, size_t capacity, Case* c);
+  bool walk_fast(simdjson::ondemand::object obj, uint32_t node, int depth, Case* c);
+  Result diagnose(const char* data, size_t len, size_t capacity, Case* c, std::string* error);
   Result walk(simdjson::ondemand::object obj, uint32_t node, int depth, Case* c, std::string* error);
   Result read_value(simdjson::ondemand::value& v, simdjson::ondemand::json_type t, uint32_t slot, Case* c,
                     std::string* error);
@@ -55,12 +59,19 @@ class JsonCaseParser {
     bool min_exclusive;
     double min, max;
     const std::vector<std::string>* allowed;  // null: any string
+    uint32_t allowed_first, allowed_count;    // the same values, padded, in allowed_
   };
+  struct Padded {
+    std::string text;  // zero-padded to whole 8-byte words
+    uint32_t length;
+  };
+  bool allowed_fast(const FastCheck& fc, std::string_view s) const;
   std::string path_name(std::string_view last) const;
 
   const FactSchema& schema_;
   std::vector<Node> nodes_;
   std::vector<FastCheck> checks_;
+  std::vector<Padded> allowed_;
   simdjson::ondemand::parser parser_;
   std::vector<std::string_view> path_;  // the segments above the current object, for messages
   size_t fact_count_ = 0;
