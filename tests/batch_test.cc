@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "batch.h"
+#include "record_format.h"
 #include "report.h"
 #include "test_util.h"
 
@@ -98,11 +99,12 @@ TEST(Batch, CompactRecordsAgreeWithDecide) {
     auto compact = nlohmann::json::parse(out[i]);
     EXPECT_EQ(compact["id"], full["id"]);
     EXPECT_EQ(compact["verdict"], full["verdict"]);
-    EXPECT_EQ(compact["total"].get<double>(), full["total"].get<double>());  // exact: same bits, shortest text
+    // The compact record rounds to 12 decimals: within 5e-13 of decide's full precision.
+    EXPECT_NEAR(compact["total"].get<double>(), full["total"].get<double>(), 5e-13);
     EXPECT_EQ(compact["rule"], full["rule"]);
     for (auto& [name, c] : full["criteria"].items()) {
       if (c.contains("abstained")) EXPECT_TRUE(compact["scores"][name].is_null()) << name;
-      else EXPECT_EQ(compact["scores"][name].get<double>(), c["score"].get<double>()) << name;
+      else EXPECT_NEAR(compact["scores"][name].get<double>(), c["score"].get<double>(), 5e-13) << name;
     }
   }
 }
@@ -180,6 +182,26 @@ TEST(Batch, ARecordOverTheLimitBecomesAnErrorAndTheNextOneStillCounts) {
   EXPECT_NE(out[1].find("\"line\":2,\"error\":{\"kind\":\"parse\",\"message\":\"the record is longer than 1000 bytes"),
             std::string::npos) << out[1];
   EXPECT_NE(out[2].find("\"id\":\"b\""), std::string::npos);
+}
+
+TEST(Batch, FixedTwelveDecimals) {
+  auto text = [](double d) {
+    std::string s;
+    append_fixed12(&s, d);
+    return s;
+  };
+  EXPECT_EQ(text(0.0), "0");
+  EXPECT_EQ(text(-0.0), "0");
+  EXPECT_EQ(text(1.0), "1");
+  EXPECT_EQ(text(-1.0), "-1");
+  EXPECT_EQ(text(0.25), "0.25");
+  EXPECT_EQ(text(1.0 / 3.0), "0.333333333333");
+  EXPECT_EQ(text(-2.0 / 3.0), "-0.666666666667");
+  EXPECT_EQ(text(0.1 + 0.2), "0.3");
+  EXPECT_EQ(text(1e-13), "0");
+  EXPECT_EQ(text(-4e-12), "-0.000000000004");
+  EXPECT_EQ(text(123.5), "123.5");
+  EXPECT_EQ(text(1e300), "1e+300");  // outside the fixed range: the general form
 }
 
 TEST(Batch, CsvWithDottedColumnsGivesTheSameVerdicts) {

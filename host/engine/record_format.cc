@@ -1,6 +1,7 @@
 #include "record_format.h"
 
 #include <charconv>
+#include <cmath>
 
 #include "json_case_parser.h"
 
@@ -10,6 +11,29 @@ void append_number(std::string* out, double d) {
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, d);
   out->append(buf, r.ptr);
+}
+
+void append_fixed12(std::string* out, double d) {
+  // Beyond +-9e6 the scaled value would not fit an int64: use the general form.
+  if (!(d > -9e6 && d < 9e6)) return append_number(out, d);
+  long long scaled = std::llround(d * 1e12);
+  char buf[40];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  unsigned long long u = scaled < 0 ? 0ULL - static_cast<unsigned long long>(scaled) : static_cast<unsigned long long>(scaled);
+  unsigned long long whole = u / 1000000000000ULL, frac = u % 1000000000000ULL;
+  if (frac != 0) {
+    int digits = 12;
+    while (frac % 10 == 0) frac /= 10, --digits;  // no trailing zeros
+    for (int i = 0; i < digits; ++i) *--p = static_cast<char>('0' + frac % 10), frac /= 10;
+    *--p = '.';
+  }
+  do {
+    *--p = static_cast<char>('0' + whole % 10);
+    whole /= 10;
+  } while (whole != 0);
+  if (scaled < 0) *--p = '-';
+  out->append(p, end);
 }
 
 CompactFormatter::CompactFormatter(const Policy& p) {
@@ -34,12 +58,12 @@ void CompactFormatter::append(std::string* out, const Case& c, const Decision& d
   out->append("{\"id\":");
   append_json_string(out, c.id);
   out->append(verdicts_[static_cast<size_t>(d.verdict)]);
-  append_number(out, d.total);
+  append_fixed12(out, d.total);
   if (d.rule >= 0) out->append(rules_[static_cast<size_t>(d.rule)]);
   else out->append(",\"rule\":null");
   for (size_t i = 0; i < criteria_.size(); ++i) {
     out->append(criteria_[i]);
-    if (d.criteria[i].state == CriterionOutcome::State::kVoted) append_number(out, d.criteria[i].score);
+    if (d.criteria[i].state == CriterionOutcome::State::kVoted) append_fixed12(out, d.criteria[i].score);
     else out->append("null");
   }
   out->append(criteria_.empty() ? ",\"scores\":{}}\n" : "}}\n");
