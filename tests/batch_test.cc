@@ -184,6 +184,14 @@ TEST(Batch, ARecordOverTheLimitBecomesAnErrorAndTheNextOneStillCounts) {
   EXPECT_NE(out[2].find("\"id\":\"b\""), std::string::npos);
 }
 
+TEST(Batch, AByteOrderMarkAndCrlfAreAccepted) {
+  auto p = test::default_policy();
+  auto out = lines_of(batch(p, "\xEF\xBB\xBF{\"id\":\"a\",\"facts\":{}}\r\n{\"id\":\"b\",\"facts\":{}}\r\n", BatchOptions{}));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].rfind("{\"id\":\"a\",\"verdict\":\"review\"", 0), 0u) << out[0];
+  EXPECT_EQ(out[1].rfind("{\"id\":\"b\",\"verdict\":\"review\"", 0), 0u) << out[1];
+}
+
 TEST(Batch, FixedTwelveDecimals) {
   auto text = [](double d) {
     std::string s;

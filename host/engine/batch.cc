@@ -109,6 +109,14 @@ class ChunkReader {
     if (n < 0) throw BatchError(o_.label + ": read error: " + std::strerror(errno));
     carry_.resize(old + static_cast<size_t>(n));
     if (n == 0) eof_ = true;
+    // A UTF-8 byte order mark at the start of the input is not part of the first record.
+    if (!bom_checked_ && (carry_.size() >= 3 || eof_)) {
+      bom_checked_ = true;
+      if (carry_.compare(0, 3, "\xEF\xBB\xBF") == 0) {
+        carry_.erase(0, 3);
+        bytes_ += 3;
+      }
+    }
   }
 
   // Where the last whole record in carry_ ends (0 = no whole record yet).
@@ -197,6 +205,7 @@ class ChunkReader {
   const BatchOptions& o_;
   std::string carry_;
   bool eof_ = false;
+  bool bom_checked_ = false;
   uint64_t line_ = 1;
   uint64_t bytes_ = 0;
 };
