@@ -291,5 +291,25 @@ TEST(Batch, CliSummaryOnStderrAndNoProgressBarOnAPipe) {
   EXPECT_NE(e.find("0 errors"), std::string::npos) << e;
 }
 
+TEST(Batch, ProgressBarOnATerminalUnlessQuiet) {
+  // script(1) runs the command on a pseudo-terminal, as a person would.
+  if (std::system("command -v script > /dev/null 2>&1") != 0) GTEST_SKIP() << "script(1) is not installed";
+  fs::path in = temp_file("tty.jsonl", generated(3000));
+  auto run_on_tty = [&](const std::string& flags) {
+    fs::path log = fs::temp_directory_path() / "insource-batch-tty.log";
+    std::string cmd = "script -qec '" + std::string(INSOURCE_BINARY) + " batch " + flags + " " + in.string() +
+                      " -o /dev/null' " + log.string() + " > /dev/null 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    return read_file(log);
+  };
+  std::string shown = run_on_tty("--jobs 1");
+  EXPECT_NE(shown.find("\r  "), std::string::npos) << shown;
+  EXPECT_NE(shown.find(" cases/s, "), std::string::npos) << shown;
+  EXPECT_NE(shown.find("ETA"), std::string::npos) << shown;  // the input's size is known
+  std::string quiet = run_on_tty("--jobs 1 --quiet");
+  EXPECT_EQ(quiet.find("\r  "), std::string::npos) << quiet;
+  EXPECT_NE(quiet.find("insource batch: 3,000 cases"), std::string::npos) << quiet;
+}
+
 }  // namespace
 }  // namespace insource

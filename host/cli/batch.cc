@@ -32,11 +32,11 @@ struct BatchCliOptions {
 // when the input's size is known.
 class ProgressBar {
  public:
-  explicit ProgressBar(uint64_t input_bytes) : total_bytes_(input_bytes), start_(Clock::now()), last_(start_) {}
+  explicit ProgressBar(uint64_t input_bytes) : total_bytes_(input_bytes), start_(Clock::now()) {}
 
   void update(uint64_t records, uint64_t bytes) {
     auto now = Clock::now();
-    if (now - last_ < std::chrono::milliseconds(200)) return;
+    if (shown_ && now - last_ < std::chrono::milliseconds(200)) return;  // the first at once, then 5 a second
     last_ = now;
     double secs = std::chrono::duration<double>(now - start_).count();
     double rate = secs > 0 ? static_cast<double>(records) / secs : 0;
@@ -58,7 +58,7 @@ class ProgressBar {
  private:
   using Clock = std::chrono::steady_clock;
   uint64_t total_bytes_;
-  Clock::time_point start_, last_;
+  Clock::time_point start_, last_{};
   bool shown_ = false;
 };
 
