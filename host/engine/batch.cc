@@ -50,7 +50,6 @@ struct Chunk {
   size_t size = 0;          // bytes of records in `data`
   uint64_t first_line = 1;  // line number of data[0] in the input
   bool oversized = false;   // a single record over the limit: report it, do not parse it
-  bool eof_without_newline = false;
   std::string out;
   BatchStats stats;
 };
@@ -81,13 +80,11 @@ class ChunkReader {
   // Fills `c` with the next chunk; false at the end of the input.
   bool next(Chunk* c) {
     c->oversized = false;
-    c->eof_without_newline = false;
     while (true) {
       size_t cut = boundary();
       if (cut > 0) return emit(c, cut);
       if (eof_) {
         if (carry_.empty()) return false;
-        c->eof_without_newline = true;
         return emit(c, carry_.size());
       }
       if (carry_.size() > o_.max_record_bytes) return skip_oversized(c);
