@@ -35,5 +35,7 @@ function(sdk_expect_contains text sub why)
   endif()
 endfunction()
 
-# The installed insource sees only what a test gives it, not the caller's plugin path.
+# The installed insource sees only what a test gives it, not the caller's plugin
+# path; `cmake --install` writes to the prefix given, not under a DESTDIR.
 unset(ENV{INSOURCE_PLUGIN_PATH})
+unset(ENV{DESTDIR})

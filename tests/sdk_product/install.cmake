@@ -80,9 +80,10 @@ math(EXPR next_major "${major} + 1")
 file(WRITE ${WORK}/version_probe/CMakeLists.txt
   "cmake_minimum_required(VERSION 3.25)\nproject(version_probe NONE)\n"
   "find_package(InsourceSDK ${major}.${minor} CONFIG REQUIRED)\n"
+  "set(found_in \"\${InsourceSDK_DIR}\")\n"
   "find_package(InsourceSDK ${next_major} CONFIG QUIET)\n"
   "if(InsourceSDK_FOUND)\n  message(FATAL_ERROR \"InsourceSDK ${next_major} accepted\")\nendif()\n"
-  "message(STATUS \"InsourceSDK ${major}.${minor} found in \${InsourceSDK_DIR}, ${next_major} refused\")\n")
+  "message(STATUS \"InsourceSDK ${major}.${minor} found in \${found_in}, ${next_major} refused\")\n")
 sdk_run("version probe" ${CMAKE_COMMAND} -S ${WORK}/version_probe -B ${WORK}/version_probe/build
         -DCMAKE_PREFIX_PATH=${PREFIX})
 sdk_expect_contains("${sdk_out}" "found in ${PREFIX}/${LIBDIR}/cmake/InsourceSDK, ${next_major} refused" "version file")
