@@ -4,6 +4,7 @@
 #include "case_reader.h"
 #include "common.h"
 #include "evaluator.h"
+#include "margins.h"
 #include "report.h"
 
 namespace insource::cli {
@@ -13,6 +14,7 @@ namespace {
 struct DecideOptions {
   EngineOptions engine;
   std::string format = "text";
+  bool margins = false;
   std::vector<std::string> cases;
 };
 
@@ -42,9 +44,12 @@ int run_decide(const DecideOptions& o) {
         std::cerr << "insource: case " << in.value->id << ": " << d.error << "\n";
       }
       if (o.format == "json") {
-        std::cout << decision_json(*policy, *in.value, d).dump() << "\n";
+        nlohmann::ordered_json j = decision_json(*policy, *in.value, d);
+        if (o.margins && !d.failed) j["margins"] = margins_json(*policy, compute_margins(*policy, *in.value, d));
+        std::cout << j.dump() << "\n";
       } else if (!d.failed) {
         std::cout << (first ? "" : "\n") << decision_text(*policy, *in.value, d);
+        if (o.margins) std::cout << "\n" << margins_text(*policy, compute_margins(*policy, *in.value, d));
         first = false;
       }
     }
@@ -61,6 +66,9 @@ void register_decide(CLI::App& app, int* exit_code) {
   add_engine_options(cmd, &o->engine);
   cmd->add_option("--format", o->format, "text (for people) or json (one object per case, a line each)")
       ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_flag("--margins", o->margins,
+                "Also say what would flip each verdict: per criterion the weights and scores that keep it, the "
+                "distance to the thresholds, the facts an override depends on");
   cmd->add_option("cases", o->cases, "Case files (YAML or JSON; - for standard input)")->required()->type_name("CASE");
   cmd->callback([o, exit_code]() { *exit_code = run_decide(*o); });
 }

@@ -1,6 +1,7 @@
 #include "explain.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "condition_shape.h"
 #include "margins.h"
@@ -118,14 +119,21 @@ Inputs inputs_of(const Policy& p, const Case& c, const Decision& d) {
 
 std::vector<OverrideTrace> trace_overrides(const Policy& p, const Case& c, const Decision& d, const EvalInput& in) {
   std::vector<OverrideTrace> out;
+  // Built in place, never moved: `nodes` points into `shape`. The reserve keeps
+  // the elements where they are while the vector fills.
+  out.reserve(p.overrides().size());
   for (size_t i = 0; i < p.overrides().size(); ++i) {
     const CompiledOverride& o = p.overrides()[i];
-    OverrideTrace t;
+    OverrideTrace& t = out.emplace_back();
     t.index = i;
     t.reached = d.rule < 0 || static_cast<int>(i) <= d.rule;
     t.outcome = o.condition.trace(in, &t.steps);
-    t.shape = condition_shape(o.condition, p);
-    flatten(t.shape, &t.nodes);
+    try {
+      t.shape = condition_shape(o.condition, p);
+      flatten(t.shape, &t.nodes);
+    } catch (const std::logic_error&) {
+      t.nodes.clear();  // not expected: the trace is shown without the names it read
+    }
     std::vector<NameRef> names;
     collect_names(t.shape, &names);
     for (const NameRef& r : names) {
@@ -146,7 +154,6 @@ std::vector<OverrideTrace> trace_overrides(const Policy& p, const Case& c, const
       t.reads.emplace_back(name, text);
       t.reads_json.emplace_back(name, j);
     }
-    out.push_back(std::move(t));
   }
   return out;
 }

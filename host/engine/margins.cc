@@ -1,6 +1,7 @@
 #include "margins.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <cstdio>
 
 #include "report.h"
@@ -168,9 +169,19 @@ Margins compute_margins(const Policy& p, const Case& c, const Decision& d) {
   // What the overrides compare the total and the scores with.
   NameUses uses;
   std::vector<CondNode> shapes;
+  std::vector<bool> shaped;
   for (const auto& o : p.overrides()) {
-    shapes.push_back(condition_shape(o.condition, p));
-    collect_name_uses(shapes.back(), p, &uses);
+    try {
+      shapes.push_back(condition_shape(o.condition, p));
+      collect_name_uses(shapes.back(), p, &uses);
+      shaped.push_back(true);
+    } catch (const std::logic_error&) {
+      // Not expected; without the structure, treat the total and scores as used in arithmetic.
+      shapes.emplace_back();
+      shaped.push_back(false);
+      uses[NameRef{NameInfo::Kind::kTotal, 0}].opaque = true;
+      for (size_t k = 0; k < p.criteria().size(); ++k) uses[NameRef{NameInfo::Kind::kScore, static_cast<uint32_t>(k)}].opaque = true;
+    }
   }
   auto use_of = [&](NameRef r) -> const NameUse* {
     auto it = uses.find(r);
@@ -255,10 +266,11 @@ Margins compute_margins(const Policy& p, const Case& c, const Decision& d) {
     scores[i] = voted[i] ? d.criteria[i].score : 0.0;
   }
   EvalInput in{c.facts.data(), scores.data(), voted.data(), d.total};
-  if (d.rule >= 0) m.unmatch = changes_for(shapes[static_cast<size_t>(d.rule)], Goal::kNotTrue, in, p);
+  if (d.rule >= 0 && shaped[static_cast<size_t>(d.rule)])
+    m.unmatch = changes_for(shapes[static_cast<size_t>(d.rule)], Goal::kNotTrue, in, p);
   const size_t last = d.rule >= 0 ? static_cast<size_t>(d.rule) : shapes.size();
   for (size_t j = 0; j < last; ++j) {
-    if (p.overrides()[j].verdict == d.verdict) continue;
+    if (p.overrides()[j].verdict == d.verdict || !shaped[j]) continue;
     Changes ch = changes_for(shapes[j], Goal::kTrue, in, p);
     if (!ch.empty()) m.take_over.push_back(TakeOver{static_cast<int>(j), std::move(ch)});
   }
@@ -286,7 +298,10 @@ std::string margins_text(const Policy& p, const Margins& m, const std::string& i
   struct Nearest {
     double change = HUGE_VAL;
     std::string text;
-  } nearest;
+    void offer(double c, std::string t) {
+      if (c < change) change = c, text = std::move(t);
+    }
+  } nearest_weight, nearest_score;
   bool any_flip = false;
   for (const CriterionMargin& cm : m.criteria) {
     if (cm.state == State::kAbstained) {
@@ -296,42 +311,58 @@ std::string margins_text(const Policy& p, const Margins& m, const std::string& i
     if (cm.state != State::kVoted) continue;
     const std::string w_now = " (now " + format_number(cm.weight) + ")";
     const std::string s_now = " (now " + signed_fixed(cm.score) + ")";
+    const std::string range = " (within [" + format_number(cm.score_min) + ", " + format_number(cm.score_max) + "])";
+    auto become = [](Verdict v) { return "would become " + std::string(verdict_name(v)); };
     std::vector<std::string> lines;
+    // The weight.
     if (cm.below) {
       if (cm.weight_low < 1e-300)
-        lines.push_back("would become " + std::string(verdict_name(*cm.below)) + " if the weight of " + cm.criterion +
-                        " were 0" + w_now);
+        lines.push_back(become(*cm.below) + " if the weight of " + cm.criterion + " were 0" + w_now);
       else
-        lines.push_back("would become " + std::string(verdict_name(*cm.below)) + " if the weight of " + cm.criterion +
-                        " fell below " + bound_text(cm.weight_low, true) + w_now);
-      double ch = cm.weight - cm.weight_low;
-      if (ch < nearest.change)
-        nearest = {ch, "the weight of " + cm.criterion + " falling by " + bound_text(ch, false) + " (to " +
-                           std::string(verdict_name(*cm.below)) + ")"};
+        lines.push_back(become(*cm.below) + " if the weight of " + cm.criterion + " fell below " +
+                        bound_text(cm.weight_low, true) + w_now);
+      nearest_weight.offer(cm.weight - cm.weight_low, "the weight of " + cm.criterion + " falling by " +
+                                                          bound_text(cm.weight - cm.weight_low, false) + " (to " +
+                                                          std::string(verdict_name(*cm.below)) + ")");
     }
     if (cm.above) {
-      lines.push_back("would become " + std::string(verdict_name(*cm.above)) + " if the weight of " + cm.criterion +
-                      " rose above " + bound_text(cm.weight_high, false) + w_now);
-      double ch = cm.weight_high - cm.weight;
-      if (ch < nearest.change)
-        nearest = {ch, "the weight of " + cm.criterion + " rising by " + bound_text(ch, false) + " (to " +
-                           std::string(verdict_name(*cm.above)) + ")"};
+      lines.push_back(become(*cm.above) + " if the weight of " + cm.criterion + " rose above " +
+                      bound_text(cm.weight_high, false) + w_now);
+      nearest_weight.offer(cm.weight_high - cm.weight, "the weight of " + cm.criterion + " rising by " +
+                                                           bound_text(cm.weight_high - cm.weight, false) + " (to " +
+                                                           std::string(verdict_name(*cm.above)) + ")");
     }
-    if (cm.score_below)
-      lines.push_back("would become " + std::string(verdict_name(*cm.score_below)) + " if the score of " + cm.criterion +
-                      " fell below " + bound_text(cm.score_low, true) + s_now);
-    if (cm.score_above)
-      lines.push_back("would become " + std::string(verdict_name(*cm.score_above)) + " if the score of " + cm.criterion +
-                      " rose above " + bound_text(cm.score_high, false) + s_now);
-    if (lines.empty() && m.rule < 0)
-      lines.push_back("no weight and no score of " + cm.criterion + " (within [" + format_number(cm.score_min) + ", " +
-                      format_number(cm.score_max) + "]) changes it on its own" + w_now);
-    any_flip = any_flip || cm.below || cm.above || cm.score_below || cm.score_above;
+    const bool weight_moves = cm.below || cm.above, score_moves = cm.score_below || cm.score_above;
+    if (!weight_moves && score_moves && m.rule < 0)
+      lines.push_back("no weight of " + cm.criterion + " changes it on its own" + w_now);
+    // The score.
+    if (cm.score_below) {
+      lines.push_back(become(*cm.score_below) + " if the score of " + cm.criterion + " fell below " +
+                      bound_text(cm.score_low, true) + s_now);
+      nearest_score.offer(cm.score - cm.score_low, "the score of " + cm.criterion + " falling by " +
+                                                       bound_text(cm.score - cm.score_low, false) + " (to " +
+                                                       std::string(verdict_name(*cm.score_below)) + ")");
+    }
+    if (cm.score_above) {
+      lines.push_back(become(*cm.score_above) + " if the score of " + cm.criterion + " rose above " +
+                      bound_text(cm.score_high, false) + s_now);
+      nearest_score.offer(cm.score_high - cm.score, "the score of " + cm.criterion + " rising by " +
+                                                        bound_text(cm.score_high - cm.score, false) + " (to " +
+                                                        std::string(verdict_name(*cm.score_above)) + ")");
+    }
+    if (m.rule < 0) {
+      if (!weight_moves && !score_moves)
+        lines.push_back("no weight and no score of " + cm.criterion + range + " changes it on its own");
+      else if (!score_moves)
+        lines.push_back("no score of " + cm.criterion + range + " changes it on its own" + s_now);
+    }
+    any_flip = any_flip || weight_moves || score_moves;
     for (const auto& l : lines) out += in2 + l + "\n";
   }
   if (m.rule >= 0 && !any_flip && m.voted)
     out += in2 + "no single weight or score changes it (the override does not depend on them)\n";
-  if (!nearest.text.empty()) out += in2 + "smallest weight change that flips it: " + nearest.text + "\n";
+  if (!nearest_weight.text.empty()) out += in2 + "smallest weight change that flips it: " + nearest_weight.text + "\n";
+  if (!nearest_score.text.empty()) out += in2 + "smallest score change that flips it: " + nearest_score.text + "\n";
   for (const TakeOver& t : m.take_over) {
     const auto& o = p.overrides()[static_cast<size_t>(t.rule)];
     out += in2 + "would become " + std::string(verdict_name(o.verdict)) + " by override " + o.id + " " +

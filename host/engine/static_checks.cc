@@ -1,6 +1,7 @@
 #include "static_checks.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <cmath>
 #include <set>
 
@@ -217,9 +218,20 @@ std::vector<Diagnostic> static_checks(const Policy& p) {
   std::vector<CondNode> shapes;
   std::vector<NameUses> uses(overrides.size());
   for (size_t i = 0; i < overrides.size(); ++i) {
-    shapes.push_back(condition_shape(overrides[i].condition, p));
-    collect_name_uses(shapes.back(), p, &uses[i]);
+    try {
+      shapes.push_back(condition_shape(overrides[i].condition, p));
+      collect_name_uses(shapes.back(), p, &uses[i]);
+    } catch (const std::logic_error&) {
+      // Not expected; if the structure cannot be read, say nothing about this override.
+      for (uint32_t slot : overrides[i].condition.facts_read()) uses[i][NameRef{NameInfo::Kind::kFact, slot}].opaque = true;
+      if (uses[i].empty()) uses[i][NameRef{NameInfo::Kind::kTotal, 0}].opaque = true;
+    }
   }
+  auto share_names = [&](size_t a, size_t b) {
+    for (const auto& e : uses[a])
+      if (uses[b].count(e.first)) return true;
+    return false;
+  };
   auto where = [&](size_t i) {
     return doc.overrides.size() == overrides.size() ? doc.overrides[i].position_of(0) : overrides[i].pos;
   };
@@ -286,6 +298,8 @@ std::vector<Diagnostic> static_checks(const Policy& p) {
     bool shadowed = false;
     for (size_t i = 0; i < j && !shadowed; ++i) {
       if (!known[i] || never[i]) continue;
+      // With no name in common, i covers j only if i always holds.
+      if (!always[i] && !share_names(i, j)) continue;
       NameUses both = uses[i];
       merge_uses(uses[j], &both);
       Space s(p);
