@@ -126,6 +126,9 @@ int run(const BatchCliOptions& o) {
                with_commas(s.records).c_str(), verdicts.empty() ? "no verdicts" : verdicts.c_str(),
                with_commas(s.errors).c_str(), with_commas(s.parse_errors).c_str(), with_commas(s.case_errors).c_str(),
                with_commas(s.plugin_errors).c_str(), s.seconds, with_commas(static_cast<uint64_t>(rate)).c_str(), bo.jobs);
+  if (s.faulted)
+    std::fprintf(stderr, "insource batch: %s cases decided despite a plugin fault (on_error; see \"faults\" in their records)\n",
+                 with_commas(s.faulted).c_str());
   return s.errors ? kExitFailed : kExitOk;
 }
 

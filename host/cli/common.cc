@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "input_limits.h"
+
 namespace insource::cli {
 
 void add_plugin_options(CLI::App* cmd, EngineOptions* o) {
@@ -10,16 +12,29 @@ void add_plugin_options(CLI::App* cmd, EngineOptions* o) {
       ->type_name("DIR");
   cmd->add_flag("--no-default-plugins", o->no_default_plugins,
                 "Do not load the plugins installed beside the binary");
+  cmd->add_flag("--allow-writable-plugins", o->allow_writable_plugins,
+                "Load plugin files and folders that group or others may write to (refused by default)");
 }
 
 void add_engine_options(CLI::App* cmd, EngineOptions* o) {
   cmd->add_option("--rules", o->rules, "The rules file (default: the built-in default policy)")->type_name("FILE");
   add_plugin_options(cmd, o);
+  // Hostile-input limits (docs/reliability.md section 3); process-wide, read by the rules and case readers.
+  InputLimits& limits = input_limits();
+  cmd->add_option("--max-file-bytes", limits.max_file_bytes, "Refuse a rules or case file larger than this (default 64 MiB)")
+      ->type_name("N");
+  cmd->add_option("--max-yaml-depth", limits.max_yaml_depth, "Refuse YAML/JSON nested deeper than this (default 64)")
+      ->type_name("N");
+  cmd->add_option("--max-yaml-nodes", limits.max_yaml_nodes,
+                  "Refuse a YAML document that expands (aliases counted at each use) to more nodes (default 1000000)")
+      ->type_name("N");
 }
 
 bool load_plugin_set(const EngineOptions& o, PluginSet* out) {
+  PluginTrust trust;
+  trust.allow_writable = o.allow_writable_plugins;
   try {
-    *out = load_plugins(plugin_search_path(o.plugin_dirs, !o.no_default_plugins));
+    *out = load_plugins(plugin_search_path(o.plugin_dirs, !o.no_default_plugins), trust);
     return true;
   } catch (const PluginError& e) {
     std::cerr << "insource: " << e.what() << "\n";
@@ -28,10 +43,12 @@ bool load_plugin_set(const EngineOptions& o, PluginSet* out) {
 }
 
 std::shared_ptr<const Policy> load_engine(const EngineOptions& o) {
-  PluginSet plugins;
-  if (!load_plugin_set(o, &plugins)) return nullptr;
   try {
-    return load_policy(o.rules, std::move(plugins));
+    // The rules first: their sha256 pins decide which plugin files may be opened at all.
+    RulesDoc doc = read_policy_rules(o.rules);
+    PluginSet plugins = load_plugins(plugin_search_path(o.plugin_dirs, !o.no_default_plugins),
+                                     plugin_trust_of(doc, o.allow_writable_plugins));
+    return Policy::compile(std::move(doc), std::move(plugins));
   } catch (const RulesError& e) {
     for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
     return nullptr;

@@ -21,6 +21,7 @@ struct EngineOptions {
   std::string rules;                 // empty: the built-in default policy
   std::vector<std::string> plugin_dirs;
   bool no_default_plugins = false;
+  bool allow_writable_plugins = false;  // load plugin files or folders writable by group or others
 };
 
 // Adds --plugins (repeatable) and --no-default-plugins.
@@ -36,8 +37,13 @@ bool load_plugin_set(const EngineOptions& o, PluginSet* out);
 void register_decide(CLI::App& app, int* exit_code);
 void register_check(CLI::App& app, int* exit_code);
 void register_plugins(CLI::App& app, int* exit_code);
+void register_test(CLI::App& app, int* exit_code);
+void register_explain(CLI::App& app, int* exit_code);
+void register_diff(CLI::App& app, int* exit_code);
 void register_batch(CLI::App& app, int* exit_code);
 void register_new_plugin(CLI::App& app, int* exit_code);
+void register_serve(CLI::App& app, int* exit_code);
+void register_replay(CLI::App& app, int* exit_code);
 
 }  // namespace insource::cli
 

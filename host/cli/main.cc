@@ -32,8 +32,13 @@ int main(int argc, char** argv) {
   insource::cli::register_decide(app, &exit_code);
   insource::cli::register_check(app, &exit_code);
   insource::cli::register_plugins(app, &exit_code);
+  insource::cli::register_test(app, &exit_code);
+  insource::cli::register_explain(app, &exit_code);
+  insource::cli::register_diff(app, &exit_code);
   insource::cli::register_batch(app, &exit_code);
   insource::cli::register_new_plugin(app, &exit_code);
+  insource::cli::register_serve(app, &exit_code);
+  insource::cli::register_replay(app, &exit_code);
 
   app.parse_complete_callback([&]() { spdlog::set_level(spdlog::level::from_str(log_level)); });
   try {

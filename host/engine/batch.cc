@@ -321,6 +321,7 @@ class Worker {
     }
     ++c->stats.records;
     ++c->stats.verdicts[static_cast<size_t>(decision_.verdict)];
+    if (decision_.faults) ++c->stats.faulted;
     if (o_.detail) {
       c->out += decision_json(*policy_, case_, decision_).dump();
       c->out.push_back('\n');
@@ -367,6 +368,7 @@ void add(BatchStats* total, const BatchStats& s) {
   total->parse_errors += s.parse_errors;
   total->case_errors += s.case_errors;
   total->plugin_errors += s.plugin_errors;
+  total->faulted += s.faulted;
   for (int v = 0; v < kVerdictCount; ++v) total->verdicts[v] += s.verdicts[v];
 }
 

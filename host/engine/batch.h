@@ -41,6 +41,7 @@ struct BatchStats {
   uint64_t records = 0;
   uint64_t errors = 0;  // records that got an error record
   uint64_t parse_errors = 0, case_errors = 0, plugin_errors = 0;
+  uint64_t faulted = 0;  // records with a verdict despite a plugin fault (on_error abstain or a verdict)
   uint64_t verdicts[kVerdictCount] = {};
   uint64_t bytes = 0;   // input bytes consumed
   double seconds = 0;

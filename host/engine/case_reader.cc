@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "input_limits.h"
 #include "yaml_scalar.h"
 
 namespace insource {
@@ -83,7 +84,7 @@ class CaseBuilder {
       const std::string& key = it->first.Scalar();
       if (!seen.insert(key).second) fail(it->first, "fact '" + prefix + key + "' is given twice");
       std::string name = prefix + key;
-      const YAML::Node& v = it->second;
+      const YAML::Node v = it->second;  // a copy: the iterator's pair is a temporary
       if (v.IsMap()) {
         flatten(v, name + ".", depth + 1, c);
       } else {
@@ -149,6 +150,14 @@ std::vector<CaseInput> read_json_lines(const std::string& text, const std::strin
     std::string fallback = "line " + std::to_string(line_no);
     try {
       YAML::Node doc = YAML::Load(line);
+      int l = 0, col = 0;
+      if (std::string too_big = check_yaml_limits(doc, input_limits(), &l, &col); !too_big.empty()) {
+        CaseInput bad;
+        bad.id = fallback;
+        bad.error = where + ":" + std::to_string(col) + ": " + too_big;
+        out.push_back(std::move(bad));
+        continue;
+      }
       CaseBuilder line_builder(schema, label, static_cast<int>(line_no) - 1);
       out.push_back(line_builder.build(doc, fallback));
     } catch (const YAML::Exception& e) {
@@ -182,6 +191,16 @@ std::vector<CaseInput> read_cases(const std::string& text, const std::string& la
     out.push_back(std::move(bad));
     return out;
   }
+  for (const YAML::Node& doc : docs) {
+    int l = 0, col = 0;
+    if (std::string too_big = check_yaml_limits(doc, input_limits(), &l, &col); !too_big.empty()) {
+      CaseInput bad;
+      bad.id = stem_of(label);
+      bad.error = SourcePos{label, l ? l + first_line - 1 : 0, col}.str() + ": " + too_big;
+      out.push_back(std::move(bad));
+      return out;
+    }
+  }
   CaseBuilder builder(schema, label, first_line - 1);
   std::string stem = stem_of(label);
   auto next_id = [&]() { return out.empty() ? stem : stem + "#" + std::to_string(out.size() + 1); };
@@ -207,6 +226,14 @@ std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema&
   if (path == "-") {
     text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     return read_cases(text, "<stdin>", schema);
+  }
+  if (std::string big = check_file_size(path, input_limits()); !big.empty()) {
+    CaseInput bad;
+    bad.id = stem_of(path);
+    bad.error = path + ": " + big;
+    std::vector<CaseInput> out;
+    out.push_back(std::move(bad));
+    return out;
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {

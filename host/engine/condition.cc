@@ -17,6 +17,8 @@
 // paths are the same template, instantiated with and without recording.
 #include "condition.h"
 
+#include "fact_schema.h"  // closest_name
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -354,21 +356,6 @@ struct Ast {
   std::vector<std::unique_ptr<Ast>> kids;
 };
 using AstP = std::unique_ptr<Ast>;
-
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -773,12 +760,7 @@ class Parser {
     for (const char* k : kFunctions) known = known || f == k;
     if (!known) {
       std::string m = "unknown function '" + f + "'";
-      std::string lo = lower(f), best;
-      size_t bd = 3;
-      for (const char* k : kFunctions) {
-        size_t d = edit_distance(lo, k);
-        if (d < bd) bd = d, best = k;
-      }
+      std::string best = closest_name(lower(f), {std::begin(kFunctions), std::end(kFunctions)});
       if (!best.empty()) m += " (did you mean '" + best + "'?)";
       else m += " (functions: exists, min, max, abs)";
       fail(m, name.off);

@@ -1,6 +1,8 @@
 #include "evaluator.h"
 
 #include <cmath>
+#include <exception>
+#include <string>
 
 namespace insource {
 
@@ -42,6 +44,8 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
   d->failed = false;
   d->error.clear();
   d->rule = -1;
+  d->faults = 0;
+  d->forced_by = -1;
   const uint32_t flags = with_rationale ? INSOURCE_EVAL_RATIONALE : 0u;
 
   double weighted = 0.0, weight_sum = 0.0;
@@ -54,9 +58,23 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
     // Hand the plugin its facts in its own declared order.
     for (size_t k = 0; k < b.slots.size(); ++k) gathered_[k] = c.facts[b.slots[k]];
     insource_vote vote;
-    int32_t status = instances_[i]->evaluate(gathered_.data(), b.slots.size(), flags, &vote);
+    int32_t status = INSOURCE_OK;
+    std::string thrown;
+    out.fault = false;
+    try {  // the ABI forbids exceptions; one that escapes anyway is a fault, not a crash of the run
+      status = instances_[i]->evaluate(gathered_.data(), b.slots.size(), flags, &vote);
+    } catch (const std::exception& e) {
+      thrown = std::string("threw an exception: ") + e.what();
+    } catch (...) {
+      thrown = "threw an exception of unknown type";
+    }
     voted_[i] = 0;
-    if (status != INSOURCE_OK) {
+    if (!thrown.empty()) {
+      vote = insource_vote{};
+      status = INSOURCE_ERR_INTERNAL;
+      out.state = CriterionOutcome::State::kFailed;
+      out.error = std::string("plugin ") + b.plugin->name() + " (criterion " + b.name + ") " + thrown;
+    } else if (status != INSOURCE_OK) {
       out.state = CriterionOutcome::State::kFailed;
       out.error = std::string("plugin ") + b.plugin->name() + " (criterion " + b.name + ") failed: " +
                   (vote.message ? vote.message : "no message") + " [" + status_name(status) + "]";
@@ -75,10 +93,23 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
       weighted += b.weight * vote.score;
       weight_sum += b.weight;
     }
-    if (with_rationale && vote.rationale && status == INSOURCE_OK) out.rationale = vote.rationale;
-    if (out.state == CriterionOutcome::State::kFailed && !d->failed) {
-      d->failed = true;
-      d->error = out.error;
+    if (with_rationale && vote.rationale && status == INSOURCE_OK && out.state != CriterionOutcome::State::kFailed)
+      out.rationale = vote.rationale;
+    if (out.state == CriterionOutcome::State::kFailed) {
+      // A fault: on_error decides what it does to the case; it is recorded either way.
+      out.fault = true;
+      out.score = 0.0;
+      ++d->faults;
+      const FaultPolicy& f = b.on_error;
+      if (f.kind == FaultPolicy::Kind::kFail) {
+        if (!d->failed) {
+          d->failed = true;
+          d->error = out.error;
+        }
+      } else {
+        out.state = CriterionOutcome::State::kAbstained;
+        if (f.kind == FaultPolicy::Kind::kVerdict && d->forced_by < 0) d->forced_by = static_cast<int>(i);
+      }
     }
   }
   if (d->failed) {
@@ -93,6 +124,11 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
   if (weight_sum > 0.0) {
     for (size_t i = 0; i < criteria.size(); ++i)
       if (voted_[i]) d->criteria[i].contribution = criteria[i].weight * scores_[i] / weight_sum;
+  }
+
+  if (d->forced_by >= 0) {  // a fault's on_error names the verdict: overrides and thresholds do not apply
+    d->verdict = criteria[static_cast<size_t>(d->forced_by)].on_error.verdict;
+    return;
   }
 
   EvalInput in{c.facts.data(), scores_.data(), voted_.data(), d->total};
@@ -125,6 +161,10 @@ void recombine(const Policy& policy, const Case& c, const std::vector<double>& w
   if (weight_sum > 0.0) {
     for (size_t i = 0; i < criteria.size(); ++i)
       if (voted[i]) d->criteria[i].contribution = weights[i] * scores[i] / weight_sum;
+  }
+  if (d->forced_by >= 0) {  // as decide(): the fault's forced verdict stands whatever the weights
+    d->verdict = criteria[static_cast<size_t>(d->forced_by)].on_error.verdict;
+    return;
   }
   EvalInput in{c.facts.data(), scores.data(), voted.data(), d->total};
   const auto& overrides = policy.overrides();

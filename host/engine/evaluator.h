@@ -19,7 +19,10 @@ struct CriterionOutcome {
   double score = 0.0;
   double contribution = 0.0;
   std::string rationale;  // filled only when the rationale was asked for
-  std::string error;      // kFailed: what went wrong
+  std::string error;      // kFailed, or any fault: what went wrong (plugin, criterion, message)
+  // The plugin faulted on this case (error status, NaN or out-of-range score,
+  // exception): state is kFailed under on_error fail, else kAbstained.
+  bool fault = false;
 };
 
 struct Decision {
@@ -27,8 +30,10 @@ struct Decision {
   double total = 0.0;
   double weight_sum = 0.0;  // of the criteria that voted
   int rule = -1;            // index of the deciding override, or -1 when the thresholds decided
-  bool failed = false;      // a plugin fault: no verdict
+  bool failed = false;      // a plugin fault under on_error fail: no verdict
   std::string error;
+  int faults = 0;           // criteria whose plugin faulted (each outcome says which)
+  int forced_by = -1;       // the faulted criterion whose on_error forced the verdict, or -1
   std::vector<CriterionOutcome> criteria;  // as Policy::criteria()
 };
 

@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include "sha256.h"
+
 namespace insource {
 namespace fs = std::filesystem;
 
@@ -255,8 +257,38 @@ std::vector<fs::path> plugin_search_path(const std::vector<std::string>& extra, 
   return dirs;
 }
 
+namespace {
+
+// Whether group or others may write to `p` (following symlinks).
+bool writable_by_others(const fs::path& p) {
+  std::error_code ec;
+  fs::perms perms = fs::status(p, ec).permissions();
+  if (ec) return false;
+  return (perms & (fs::perms::group_write | fs::perms::others_write)) != fs::perms::none;
+}
+
+std::string file_hash(const fs::path& f) {
+  try {
+    return sha256_file_hex(f);
+  } catch (const std::exception& e) {
+    throw PluginError("plugin " + quoted(f) + ": " + e.what());
+  }
+}
+
+}  // namespace
+
 PluginSet load_plugins(const std::vector<fs::path>& dirs) {
+  PluginTrust trust;
+  trust.allow_writable = true;
+  return load_plugins(dirs, trust);
+}
+
+PluginSet load_plugins(const std::vector<fs::path>& dirs, const PluginTrust& trust) {
   PluginSet set;
+  const bool pinned = !trust.pins.empty();
+  std::map<std::string, std::string> criterion_of_hash;  // pinned hash -> criterion
+  for (const auto& [criterion, hash] : trust.pins) criterion_of_hash[hash] = criterion;
+  std::vector<std::string> refused;  // files whose hash matched no pin, with their hash
   std::set<fs::path> seen_dirs, seen_files;
   for (const fs::path& dir : dirs) {
     std::error_code ec;
@@ -266,6 +298,9 @@ PluginSet load_plugins(const std::vector<fs::path>& dirs) {
     }
     fs::path canon = fs::canonical(dir, ec);
     if (ec || !seen_dirs.insert(canon).second) continue;
+    if (!trust.allow_writable && writable_by_others(canon))
+      throw PluginError("plugin folder '" + dir.string() + "' is writable by group or others; refusing to load from it " +
+                        "(chmod go-w it, or pass --allow-writable-plugins)");
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(canon, ec)) {
       const fs::path& f = entry.path();
@@ -275,16 +310,42 @@ PluginSet load_plugins(const std::vector<fs::path>& dirs) {
     std::sort(files.begin(), files.end());  // a stable order, whatever the file system says
     for (const fs::path& f : files) {
       if (!seen_files.insert(fs::canonical(f, ec)).second) continue;
+      if (!trust.allow_writable && writable_by_others(f))
+        fail(f, "the file is writable by group or others; refusing to load it (chmod go-w it, or pass "
+                "--allow-writable-plugins)");
+      // Hashed before it is opened: a pinned set never runs a file that matches no pin.
+      const std::string hash = file_hash(f);
+      auto pin = criterion_of_hash.find(hash);
+      if (pinned && pin == criterion_of_hash.end()) {
+        spdlog::info("plugin {} (sha256 {}) matches no pin in the rules; not loaded", f.string(), hash);
+        refused.push_back(f.string() + " (sha256 " + hash + ")");
+        continue;
+      }
       auto plugin = Plugin::load(f);
+      if (pinned && plugin->criterion() != pin->second)
+        fail(f, "its sha256 " + hash + " is the pin of criterion '" + pin->second + "', but it votes on '" +
+                    plugin->criterion() + "'");
       if (auto other = set.find(plugin->criterion())) {
         throw PluginError("plugin '" + f.string() + "' votes on criterion '" + plugin->criterion() +
                           "', which plugin '" + other->path().string() +
                           "' already does; remove one of them from the plugin path");
       }
-      spdlog::debug("loaded plugin {} {} ({}) from {}", plugin->name(), plugin->version(), plugin->criterion(),
-                    f.string());
+      spdlog::info("loaded plugin {} {} ({}) from {} sha256 {}", plugin->name(), plugin->version(), plugin->criterion(),
+                   f.string(), hash);
       set.plugins.push_back(std::move(plugin));
     }
+  }
+  for (const auto& [criterion, hash] : trust.pins) {
+    if (set.find(criterion)) continue;
+    std::string msg = "criterion '" + criterion + "' is pinned to sha256 " + hash +
+                      ", but no plugin file on the path has that hash; ";
+    if (refused.empty()) {
+      msg += "no other plugin file was found";
+    } else {
+      msg += "refused without loading: ";
+      for (size_t i = 0; i < refused.size(); ++i) msg += (i ? ", " : "") + refused[i];
+    }
+    throw PluginError(msg);
   }
   return set;
 }

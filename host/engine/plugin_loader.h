@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -153,7 +154,24 @@ std::filesystem::path default_plugin_dir();
 // Loads every plugin file (*.so) in the folders (missing folders are skipped,
 // a folder seen twice is read once). Throws PluginError on the first file that
 // cannot be used, or when two plugins vote on one criterion.
+// Logs (spdlog info) the path and SHA-256 of every plugin it loads. Does
+// not check permissions or pins: the CLI uses the overload below.
 PluginSet load_plugins(const std::vector<std::filesystem::path>& dirs);
+
+// How far the host trusts plugin files (docs/reliability.md, section 2).
+struct PluginTrust {
+  // criterion -> SHA-256 (lower-case hex) its plugin file must have. When not
+  // empty, every candidate file is hashed before anything is loaded, only
+  // files whose hash is one of these are loaded (the others are never
+  // opened), each must declare the criterion it is pinned for, and every
+  // pinned criterion must be found.
+  std::map<std::string, std::string> pins;
+  // Load plugin files or folders that group or others may write to.
+  bool allow_writable = false;
+};
+
+// As above, under `trust`. Throws PluginError naming the file (and its hash).
+PluginSet load_plugins(const std::vector<std::filesystem::path>& dirs, const PluginTrust& trust);
 
 }  // namespace insource
 

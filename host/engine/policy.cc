@@ -47,6 +47,7 @@ class Binder {
       CriterionBinding b;
       b.name = rc.name;
       b.weight = rc.weight;
+      b.on_error = rc.on_error;
       b.pos = rc.pos;
       b.plugin = plugin;
       for (const ParamDecl& d : plugin->params()) b.params.push_back(ParamValue::fallback_of(d));
@@ -224,6 +225,27 @@ int Policy::criterion_index(std::string_view name) const {
   for (size_t i = 0; i < criteria_.size(); ++i)
     if (criteria_[i].name == name) return static_cast<int>(i);
   return -1;
+}
+
+RulesDoc read_policy_rules(const std::string& rules_file) {
+  return rules_file.empty() ? read_rules_text(std::string(embedded_default_rules()), kEmbeddedRulesLabel, ".")
+                            : read_rules_file(rules_file);
+}
+
+PluginTrust plugin_trust_of(const RulesDoc& doc, bool allow_writable) {
+  PluginTrust trust;
+  trust.allow_writable = allow_writable;
+  for (const RuleCriterion& c : doc.criteria)
+    if (!c.sha256.empty()) trust.pins[c.name] = c.sha256;
+  if (trust.pins.empty()) return trust;
+  std::vector<Diagnostic> diags;
+  for (const RuleCriterion& c : doc.criteria)
+    if (c.sha256.empty())
+      diags.push_back(Diagnostic{Diagnostic::Severity::kError, c.pos,
+                                 "criterion " + c.name + " has no sha256 pin, but others do: once one plugin is " +
+                                     "pinned, every criterion must be (no unpinned plugin file is loaded)"});
+  if (!diags.empty()) throw RulesError(std::move(diags));
+  return trust;
 }
 
 std::shared_ptr<const Policy> load_policy(const std::string& rules_file, PluginSet plugins) {

@@ -23,6 +23,7 @@ struct CriterionBinding {
   std::shared_ptr<const Plugin> plugin;
   std::vector<ParamValue> params;  // one per declared parameter, rules' value or default
   std::vector<uint32_t> slots;     // plugin fact i -> schema slot
+  FaultPolicy on_error;            // what a fault of the plugin does (rules' on_error)
 };
 
 struct CompiledOverride {
@@ -81,6 +82,14 @@ class Policy {
 // Loads rules (a file, or the built-in default when `rules_file` is empty)
 // and binds them to the plugins. Throws RulesError or PluginError.
 std::shared_ptr<const Policy> load_policy(const std::string& rules_file, PluginSet plugins);
+
+// The pins of the rules (`criteria.<name>.sha256`) for load_plugins(). When
+// any criterion is pinned, every criterion must be: the host then loads no
+// file that matches no pin. Throws RulesError naming each unpinned criterion.
+PluginTrust plugin_trust_of(const RulesDoc& doc, bool allow_writable);
+
+// The rules file, or the built-in default when `rules_file` is empty.
+RulesDoc read_policy_rules(const std::string& rules_file);
 
 }  // namespace insource
 

@@ -51,6 +51,14 @@ CompactFormatter::CompactFormatter(const Policy& p) {
     std::string s = i == 0 ? ",\"scores\":{" : ",";
     append_json_string(&s, p.criteria()[i].name);
     criteria_.push_back(s + ":");
+    std::string f;
+    append_json_string(&f, p.criteria()[i].name);
+    f += ":{\"plugin\":";
+    append_json_string(&f, p.criteria()[i].plugin->name());
+    f += ",\"on_error\":";
+    append_json_string(&f, fault_policy_name(p.criteria()[i].on_error));
+    f += ",\"message\":";
+    faults_.push_back(std::move(f));
   }
 }
 
@@ -66,7 +74,23 @@ void CompactFormatter::append(std::string* out, const Case& c, const Decision& d
     if (d.criteria[i].state == CriterionOutcome::State::kVoted) append_fixed12(out, d.criteria[i].score);
     else out->append("null");
   }
-  out->append(criteria_.empty() ? ",\"scores\":{}}\n" : "}}\n");
+  if (d.faults == 0) {
+    out->append(criteria_.empty() ? ",\"scores\":{}}\n" : "}}\n");
+    return;
+  }
+  // Faults that did not fail the case (on_error abstain or a verdict): each named.
+  out->append(criteria_.empty() ? ",\"scores\":{}" : "}");
+  out->append(",\"faults\":{");
+  bool first = true;
+  for (size_t i = 0; i < faults_.size(); ++i) {
+    if (!d.criteria[i].fault) continue;
+    if (!first) out->push_back(',');
+    first = false;
+    out->append(faults_[i]);
+    append_json_string(out, d.criteria[i].error);
+    out->push_back('}');
+  }
+  out->append("}}\n");
 }
 
 void append_error_record(std::string* out, std::string_view id, uint64_t line, std::string_view kind,

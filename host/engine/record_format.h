@@ -30,13 +30,15 @@ class CompactFormatter {
   explicit CompactFormatter(const Policy& p);
 
   // {"id","verdict","total","rule","scores":{"cost":0.12,...,"legal":null}} and a newline;
-  // total and scores to 12 decimal places (append_fixed12).
+  // total and scores to 12 decimal places (append_fixed12); then, only when a
+  // plugin faulted without failing the case, "faults":{"cost":{"plugin","on_error","message"}}.
   void append(std::string* out, const Case& c, const Decision& d) const;
 
  private:
   std::vector<std::string> verdicts_;   // ,"verdict":"insource","total":
   std::vector<std::string> rules_;      // ,"rule":"back-office-stays-in-house"
   std::vector<std::string> criteria_;   // ,"scores":{"cost":  then  ,"control":
+  std::vector<std::string> faults_;     // "cost":{"plugin":"...","on_error":"abstain","message":
 };
 
 // {"id"?,"line":N,"error":{"kind","message"}} and a newline; the id only when known.

@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace insource {
@@ -25,8 +26,21 @@ std::string pad(std::string s, size_t width) {
 
 }  // namespace
 
+static nlohmann::ordered_json fault_json(const Policy& p, const Case& c, const Decision& d, size_t i) {
+  const CriterionBinding& b = p.criteria()[i];
+  return {{"plugin", b.plugin->name()},
+          {"case", c.id},
+          {"message", d.criteria[i].error},
+          {"on_error", fault_policy_name(b.on_error)}};
+}
+
 std::string verdict_reason(const Policy& p, const Decision& d) {
   if (d.failed) return d.error;
+  if (d.forced_by >= 0) {
+    const auto i = static_cast<size_t>(d.forced_by);
+    return d.criteria[i].error + "; on_error of " + p.criteria()[i].name + " forces " +
+           std::string(verdict_name(d.verdict));
+  }
   if (d.rule >= 0) return p.overrides()[static_cast<size_t>(d.rule)].reason;
   const Thresholds& t = p.thresholds();
   switch (d.verdict) {
@@ -48,6 +62,14 @@ nlohmann::ordered_json decision_json(const Policy& p, const Case& c, const Decis
   j["id"] = c.id;
   if (d.failed) {
     j["error"] = {{"kind", "plugin"}, {"message", d.error}};
+    nlohmann::ordered_json faults = nlohmann::ordered_json::array();  // every fault, not only the first
+    for (size_t i = 0; i < p.criteria().size() && i < d.criteria.size(); ++i)
+      if (d.criteria[i].fault) {
+        nlohmann::ordered_json f = fault_json(p, c, d, i);
+        f["criterion"] = p.criteria()[i].name;
+        faults.push_back(std::move(f));
+      }
+    j["error"]["faults"] = std::move(faults);
     return j;
   }
   j["verdict"] = verdict_name(d.verdict);
@@ -66,6 +88,7 @@ nlohmann::ordered_json decision_json(const Policy& p, const Case& c, const Decis
       e["abstained"] = true;
     }
     e["rationale"] = o.rationale;
+    if (o.fault) e["fault"] = fault_json(p, c, d, i);
     crit[p.criteria()[i].name] = std::move(e);
   }
   j["criteria"] = std::move(crit);
@@ -74,28 +97,40 @@ nlohmann::ordered_json decision_json(const Policy& p, const Case& c, const Decis
 
 std::string decision_text(const Policy& p, const Case& c, const Decision& d) {
   std::string out = "case " + c.id + (c.title.empty() ? "" : " (" + c.title + ")") + "\n";
-  if (d.failed) return out + "  error: " + d.error + "\n";
+  if (d.failed) {
+    out += "  error: " + d.error + "\n";
+    for (size_t i = 0; i < p.criteria().size() && i < d.criteria.size(); ++i)
+      if (d.criteria[i].fault && d.criteria[i].error != d.error) out += "  fault: " + d.criteria[i].error + "\n";
+    return out;
+  }
   out += "  verdict: " + std::string(verdict_name(d.verdict)) + "\n";
-  if (d.rule >= 0) {
+  if (d.forced_by >= 0) {
+    out += "  forced by a fault: " + verdict_reason(p, d) + "\n";
+  } else if (d.rule >= 0) {
     const CompiledOverride& o = p.overrides()[static_cast<size_t>(d.rule)];
     out += "  decided by override " + o.id + ": " + o.reason + "\n";
     out += "  (the weighted total was " + signed_fixed(d.total) + ")\n";
   } else {
     out += "  " + verdict_reason(p, d) + "\n";
   }
-  out += "\n  " + pad("criterion", 12) + pad("weight", 8) + pad("score", 8) + pad("contrib", 9) + "rationale\n";
+  // Columns wide enough for the longest criterion name (custom plugins may have long ones).
+  size_t name_width = std::string("criterion").size();
+  for (const CriterionBinding& b : p.criteria()) name_width = std::max(name_width, b.name.size());
+  name_width += 2;
+  out += "\n  " + pad("criterion", name_width) + pad("weight", 8) + pad("score", 8) + pad("contrib", 11) + "rationale\n";
   for (size_t i = 0; i < p.criteria().size(); ++i) {
     const CriterionOutcome& o = d.criteria[i];
     const CriterionBinding& b = p.criteria()[i];
-    out += "  " + pad(b.name, 12) + pad(fixed(b.weight, 2), 8);
+    out += "  " + pad(b.name, name_width) + pad(fixed(b.weight, 2), 8);
     if (o.state == CriterionOutcome::State::kVoted) {
-      out += pad(signed_fixed(o.score, 2), 8) + pad(signed_fixed(o.contribution), 9);
+      out += pad(signed_fixed(o.score, 2), 8) + pad(signed_fixed(o.contribution), 11);
     } else {
-      out += pad("-", 8) + pad("abstained", 9);
+      out += pad("-", 8) + pad("abstained", 11);
     }
     out += o.rationale + "\n";
+    if (o.fault) out += "  " + pad("", name_width) + "fault (on_error " + fault_policy_name(b.on_error) + "): " + o.error + "\n";
   }
-  out += "  " + pad("total", 12) + pad("", 16) + signed_fixed(d.total) + "\n";
+  out += "  " + pad("total", name_width) + pad("", 16) + signed_fixed(d.total) + "\n";
   return out;
 }
 

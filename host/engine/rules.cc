@@ -10,10 +10,20 @@
 #include <sstream>
 
 #include "fact_schema.h"
+#include "input_limits.h"
 #include "yaml_scalar.h"
 
 namespace insource {
 namespace fs = std::filesystem;
+
+std::string fault_policy_name(const FaultPolicy& f) {
+  switch (f.kind) {
+    case FaultPolicy::Kind::kFail: return "fail";
+    case FaultPolicy::Kind::kAbstain: return "abstain";
+    case FaultPolicy::Kind::kVerdict: break;
+  }
+  return std::string(verdict_name(f.verdict));
+}
 
 SourcePos RuleOverride::position_of(size_t offset) const {
   if (!when_exact || !source) return when_pos;
@@ -56,6 +66,11 @@ class FileReader {
       error_at(SourcePos{src_->file}, std::string("invalid YAML: ") + e.what());
       return false;
     }
+    int line = 0, column = 0;
+    if (std::string too_big = check_yaml_limits(root, input_limits(), &line, &column); !too_big.empty()) {
+      error_at(SourcePos{src_->file, line, column}, too_big);
+      return false;
+    }
     if (!root.IsDefined() || root.IsNull()) {
       error_at(SourcePos{src_->file, 1, 1}, "the rules file is empty (it needs at least `insource: 1` and `criteria`)");
       return false;
@@ -96,7 +111,7 @@ class FileReader {
     std::vector<std::string_view> names(known.begin(), known.end());
     std::set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& key = it->first;
+      const YAML::Node key = it->first;  // a copy: the iterator's pair is a temporary
       if (!key.IsScalar()) {
         error(key, "a key in the " + where + " must be a plain name, not " + describe_node(key));
         continue;
@@ -162,11 +177,11 @@ class FileReader {
       RuleFact f;
       f.name = it->first.Scalar();
       f.pos = pos(it->first);
-      const YAML::Node& v = it->second;
+      const YAML::Node v = it->second;  // a copy: the iterator's pair is a temporary
       YAML::Node type_node = v;
       if (v.IsMap()) {
         check_keys(v, {"type", "description", "allowed"}, "fact " + f.name);
-        type_node = v["type"];
+        type_node.reset(v["type"]);  // rebinds; `=` would write into v itself (yaml-cpp nodes alias)
         if (!type_node) {
           error(v, "fact " + f.name + " needs a type (number, string or bool)");
           continue;
@@ -199,12 +214,14 @@ class FileReader {
       FileRules::Criterion c;
       c.c.name = it->first.Scalar();
       c.c.pos = pos(it->first);
-      const YAML::Node& v = it->second;
+      const YAML::Node v = it->second;  // a copy: the iterator's pair is a temporary
       if (!v.IsMap()) {
         error(v, "criterion " + c.c.name + " must be a map like {weight: 0.3, params: {...}}, not " + describe_node(v));
         continue;
       }
-      check_keys(v, {"weight", "params"}, "criterion " + c.c.name);
+      check_keys(v, {"weight", "params", "on_error", "sha256"}, "criterion " + c.c.name);
+      if (auto e = v["on_error"]) read_on_error(e, &c.c);
+      if (auto h = v["sha256"]) read_pin(h, &c.c);
       if (auto w = v["weight"]) {
         c.c.weight_pos = pos(w);
         c.has_weight = true;  // even when invalid: it is reported here, not again as missing
@@ -224,6 +241,43 @@ class FileReader {
       }
       out->criteria.push_back(std::move(c));
     }
+  }
+
+  // on_error: fail | abstain | <verdict>
+  void read_on_error(const YAML::Node& n, RuleCriterion* c) {
+    std::string text;
+    if (!read_string(n, "on_error of " + c->name, &text)) return;
+    FaultPolicy& f = c->on_error;
+    f.pos = pos(n);
+    f.written = true;
+    if (text == "fail") {
+      f.kind = FaultPolicy::Kind::kFail;
+    } else if (text == "abstain") {
+      f.kind = FaultPolicy::Kind::kAbstain;
+    } else if (auto v = parse_verdict(text)) {
+      f.kind = FaultPolicy::Kind::kVerdict;
+      f.verdict = *v;
+    } else {
+      std::vector<std::string_view> names{"fail", "abstain"};
+      for (int i = 0; i < kVerdictCount; ++i) names.push_back(verdict_name(static_cast<Verdict>(i)));
+      std::string msg = "on_error of " + c->name + " must be fail, abstain or a verdict, not '" + text + "'";
+      std::string near = closest_name(text, names);
+      if (!near.empty()) msg += " (did you mean '" + near + "'?)";
+      error(n, msg);
+    }
+  }
+
+  // sha256: 64 hex digits (the plugin file's hash; docs/reliability.md)
+  void read_pin(const YAML::Node& n, RuleCriterion* c) {
+    std::string text;
+    if (!read_string(n, "sha256 of " + c->name, &text)) return;
+    bool hex = text.size() == 64 && std::all_of(text.begin(), text.end(), [](char ch) {
+                 return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+               });
+    if (!hex) return error(n, "sha256 of " + c->name + " must be 64 hex digits (sha256sum of the plugin file)");
+    std::transform(text.begin(), text.end(), text.begin(), [](char ch) { return ch >= 'A' && ch <= 'F' ? ch - 'A' + 'a' : ch; });
+    c->sha256 = text;
+    c->sha256_pos = pos(n);
   }
 
   RuleParam read_param(const YAML::Node& key, const YAML::Node& v) {
@@ -344,6 +398,10 @@ class Resolver {
         return false;
       }
       std::string text;
+      if (std::string big = check_file_size(parent.string(), input_limits()); !big.empty()) {
+        error_at(rules.extends_pos, "the extended rules file '" + parent.string() + "' is refused: " + big);
+        return false;
+      }
       if (!read_file(parent, &text)) {
         error_at(rules.extends_pos, "cannot read the extended rules file '" + parent.string() + "'");
         return false;
@@ -416,6 +474,8 @@ class Resolver {
       }
       // The child's params add to and replace the parent's.
       if (c.has_weight) have->weight = c.c.weight, have->weight_pos = c.c.weight_pos;
+      if (c.c.on_error.written) have->on_error = c.c.on_error;
+      if (!c.c.sha256.empty()) have->sha256 = c.c.sha256, have->sha256_pos = c.c.sha256_pos;
       have->pos = c.c.pos;
       for (auto& p : c.c.params) {
         auto same = std::find_if(have->params.begin(), have->params.end(), [&](const RuleParam& q) { return q.name == p.name; });
@@ -477,6 +537,8 @@ RulesDoc read_rules_text(const std::string& text, const std::string& label, cons
 
 RulesDoc read_rules_file(const fs::path& file) {
   std::string text;
+  if (std::string big = check_file_size(file.string(), input_limits()); !big.empty())
+    throw RulesError({Diagnostic{Diagnostic::Severity::kError, SourcePos{file.string()}, big}});
   if (!Resolver::read_file(file, &text)) {
     throw RulesError({Diagnostic{Diagnostic::Severity::kError, SourcePos{file.string()}, "cannot read the rules file"}});
   }

@@ -27,12 +27,28 @@ struct RuleParam {
   std::string text;  // the scalar as written, or "a list" / "a map" for kOther
 };
 
+// What a fault of a criterion's plugin on a case does (`on_error`,
+// docs/reliability.md): fail the case (the default), abstain, or force a verdict.
+struct FaultPolicy {
+  enum class Kind : uint8_t { kFail, kAbstain, kVerdict };
+  Kind kind = Kind::kFail;
+  Verdict verdict = Verdict::kReview;  // kVerdict only
+  SourcePos pos;                       // the on_error value, when written
+  bool written = false;
+};
+
+// "fail", "abstain" or the verdict's name.
+std::string fault_policy_name(const FaultPolicy& f);
+
 struct RuleCriterion {
   std::string name;
   SourcePos pos;
   double weight = 0.0;
   SourcePos weight_pos;
   std::vector<RuleParam> params;
+  FaultPolicy on_error;
+  std::string sha256;  // a pin: the plugin file's SHA-256 (64 lower-case hex digits), or empty
+  SourcePos sha256_pos;
 };
 
 // A fact declared under `facts:` (one that no plugin declares but rules read).

@@ -1,0 +1,42 @@
+// Limits that keep hostile input (huge files, deep nesting, YAML alias
+// "billion laughs" bombs) from eating memory or time. docs/reliability.md
+// section 3 lists each limit, its default, its flag and its test.
+#ifndef INSOURCE_HOST_INPUT_LIMITS_H_
+#define INSOURCE_HOST_INPUT_LIMITS_H_
+
+#include <cstddef>
+#include <string>
+
+namespace YAML {
+class Node;
+}
+
+namespace insource {
+
+struct InputLimits {
+  // Rules files (each file of an `extends` chain) and case files read whole
+  // (decide, explain; not batch, which streams and has --max-record-bytes).
+  size_t max_file_bytes = 64u << 20;
+  // Nesting of maps and lists in a YAML/JSON document (yaml-cpp itself stops at 2000).
+  int max_yaml_depth = 64;
+  // Nodes of one document as its reader would visit them, every use of an
+  // alias counted again: a small document whose aliases expand beyond this
+  // is refused before it is read.
+  size_t max_yaml_nodes = 1'000'000;
+};
+
+// The process-wide limits (the CLI sets them from its flags before reading).
+InputLimits& input_limits();
+
+// Checks a loaded document against the depth and node limits. Returns an
+// empty string when it is within them, else the problem; *line and *column
+// (1-based, 0 when unknown) say where.
+std::string check_yaml_limits(const YAML::Node& root, const InputLimits& limits, int* line, int* column);
+
+// The size of a file, or -1 when it cannot be read; and the message for one
+// over the limit ("" when within it).
+std::string check_file_size(const std::string& path, const InputLimits& limits);
+
+}  // namespace insource
+
+#endif  // INSOURCE_HOST_INPUT_LIMITS_H_
