@@ -1,0 +1,8 @@
+# `insource serve`: the suites in serve_test.cc and server_*_test.cc start the
+# real binary on a free loopback port and talk HTTP to it with cpp-httplib's
+# client; the engine pieces (SHA-256, the policy store, the decision log and
+# replay) are tested in-process. They are compiled into insource_tests, which
+# therefore links the server library and cpp-httplib too.
+if(TARGET insource_server AND TARGET httplib::httplib)
+  target_link_libraries(insource_tests PRIVATE insource_server httplib::httplib)
+endif()
