@@ -126,7 +126,7 @@ std::string read_until_close(int fd, int ms) {
   return out;
 }
 
-// Reads one response with a Content-Length body (or until close, or `ms` idle).
+// Reads the first response, with its Content-Length body (or until close, or `ms` idle).
 std::string read_response(int fd, int ms) {
   std::string out;
   char buf[65536];
@@ -136,7 +136,10 @@ std::string read_response(int fd, int ms) {
       std::string lower_head = out.substr(0, head);
       for (char& ch : lower_head) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       size_t cl = lower_head.find("content-length:");
-      if (cl != std::string::npos && out.size() >= head + 4 + std::stoul(lower_head.substr(cl + 15))) return out;
+      if (cl != std::string::npos) {
+        size_t end = head + 4 + std::stoul(lower_head.substr(cl + 15));
+        if (out.size() >= end) return out.substr(0, end);  // this response only, not one that follows
+      }
     }
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, ms) <= 0) break;
@@ -251,7 +254,7 @@ TEST(Serve, BadRequestsGetJsonErrorsWithFittingStatusesAndNeverACrash) {
   ASSERT_TRUE(s.running());
   auto c = s.client();
   auto expect_error = [](const httplib::Result& r, int status, const std::string& kind) {
-    ASSERT_TRUE(r) << "no response";
+    ASSERT_TRUE(r) << "no response where " << status << " " << kind << " was expected: " << httplib::to_string(r.error());
     EXPECT_EQ(r->status, status) << r->body;
     EXPECT_EQ(r->get_header_value("Content-Type"), "application/json") << r->body;
     json j = json::parse(r->body, nullptr, false);
@@ -262,19 +265,23 @@ TEST(Serve, BadRequestsGetJsonErrorsWithFittingStatusesAndNeverACrash) {
   expect_error(c->Post("/v1/decide", kCandy, "text/csv"), 415, "content_type");
   expect_error(c->Post("/v1/batch", kCandy, "application/yaml"), 415, "content_type");
   expect_error(c->Post("/v1/decide", std::string(5000, ' '), "application/json"), 413, "body_limit");
-  // A chunked body has no length up front: it is cut off at the limit.
-  std::string big(20000, ' ');
-  expect_error(c->Post("/v1/decide",
-                       [&](size_t offset, httplib::DataSink& sink) {
-                         if (offset >= big.size()) {
-                           sink.done();
-                           return true;
-                         }
-                         return sink.write(big.data() + offset, std::min<size_t>(1000, big.size() - offset));
-                       },
-                       "application/json"),
-               413, "body_limit");
-  c = s.client();  // the connection above was abandoned mid-body
+  // A chunked body has no length up front: it is cut off at the limit. (A raw
+  // socket: a client library that is still sending when the 413 comes may
+  // report a failed write instead of the answer.)
+  {
+    int fd = connect_to(s.port());
+    ASSERT_GE(fd, 0);
+    std::string req = "POST /v1/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 20; ++i) req += "3e8\r\n" + std::string(1000, ' ') + "\r\n";
+    req += "0\r\n\r\n";
+    send_all(fd, req);
+    std::string answer = read_response(fd, 5000);
+    ::close(fd);
+    ASSERT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer.substr(0, 200);
+    json j = json::parse(answer.substr(answer.find("\r\n\r\n") + 4), nullptr, false);
+    EXPECT_EQ(j["error"]["kind"], "body_limit") << answer;
+  }
   expect_error(c->Get("/nope"), 404, "not_found");
   expect_error(c->Get("/v1/decide"), 405, "method");
   auto r405 = c->Post("/v1/rules", "", "application/json");
