@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "json_case_parser.h"
 
@@ -13,27 +14,49 @@ void append_number(std::string* out, double d) {
   out->append(buf, r.ptr);
 }
 
+namespace {
+
+// "00" .. "99", to write two digits per division.
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+}  // namespace
+
 void append_fixed12(std::string* out, double d) {
   // Beyond +-9e6 the scaled value would not fit an int64: use the general form.
   if (!(d > -9e6 && d < 9e6)) return append_number(out, d);
-  long long scaled = std::llround(d * 1e12);
-  char buf[40];
-  char* end = buf + sizeof buf;
-  char* p = end;
+  // Round half away from zero, as llround does, without the libm call.
+  const double x = d * 1e12;
+  const long long scaled = static_cast<long long>(x >= 0 ? x + 0.5 : x - 0.5);
   unsigned long long u = scaled < 0 ? 0ULL - static_cast<unsigned long long>(scaled) : static_cast<unsigned long long>(scaled);
   unsigned long long whole = u / 1000000000000ULL, frac = u % 1000000000000ULL;
+  char buf[40];
+  char* const end = buf + sizeof buf;
+  char* p = end;
   if (frac != 0) {
-    int digits = 12;
-    while (frac % 10 == 0) frac /= 10, --digits;  // no trailing zeros
-    for (int i = 0; i < digits; ++i) *--p = static_cast<char>('0' + frac % 10), frac /= 10;
+    // All twelve decimals, two at a time, as two independent halves of six
+    // (shorter chains of dependent divisions), then the trailing zeros dropped.
+    uint32_t hi = static_cast<uint32_t>(frac / 1000000), lo = static_cast<uint32_t>(frac % 1000000);
+    p -= 12;
+    for (int i = 2; i >= 0; --i) {
+      std::memcpy(p + 2 * i, kDigitPairs + 2 * (hi % 100), 2);
+      std::memcpy(p + 6 + 2 * i, kDigitPairs + 2 * (lo % 100), 2);
+      hi /= 100;
+      lo /= 100;
+    }
     *--p = '.';
   }
+  char* stop = end;
+  if (p != end)
+    while (stop[-1] == '0') --stop;
   do {
     *--p = static_cast<char>('0' + whole % 10);
     whole /= 10;
   } while (whole != 0);
   if (scaled < 0) *--p = '-';
-  out->append(p, end);
+  out->append(p, stop);
 }
 
 CompactFormatter::CompactFormatter(const Policy& p) {
