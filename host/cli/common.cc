@@ -1,5 +1,9 @@
 #include "common.h"
 
+#include <nlohmann/json.hpp>
+
+#include "case_reader.h"
+
 #include <iostream>
 
 #include "input_limits.h"
@@ -56,6 +60,36 @@ std::shared_ptr<const Policy> load_engine(const EngineOptions& o) {
     std::cerr << "insource: " << e.what() << "\n";
     return nullptr;
   }
+}
+
+bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::vector<std::string>& files, bool json,
+                       const std::function<void(const Case&, const Decision&)>& emit) {
+  Evaluator evaluator(policy);
+  Decision d;
+  bool any_failed = false;
+  for (const std::string& file : files) {
+    for (CaseInput& in : read_case_file(file, policy->schema())) {
+      if (!in.value) {
+        any_failed = true;
+        std::cerr << "insource: " << in.error << "\n";
+        if (json) {
+          nlohmann::ordered_json j;
+          j["id"] = in.id;
+          j["error"] = {{"kind", "case"}, {"message", in.error}};
+          std::cout << j.dump() << "\n";
+        }
+        continue;
+      }
+      evaluator.decide(*in.value, &d, true);
+      if (d.failed) {
+        any_failed = true;
+        std::cerr << "insource: case " << in.value->id << ": " << d.error << "\n";
+      }
+      emit(*in.value, d);
+    }
+  }
+  std::cout.flush();
+  return any_failed;
 }
 
 }  // namespace insource::cli

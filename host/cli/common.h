@@ -4,10 +4,13 @@
 #define INSOURCE_CLI_COMMON_H_
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "case.h"
+#include "evaluator.h"
 #include "policy.h"
 
 namespace insource::cli {
@@ -33,6 +36,14 @@ void add_engine_options(CLI::App* cmd, EngineOptions* o);
 // returns null when they cannot be used.
 std::shared_ptr<const Policy> load_engine(const EngineOptions& o);
 bool load_plugin_set(const EngineOptions& o, PluginSet* out);
+
+// Reads every case of `files` ("-" is stdin) and decides it with rationales.
+// A case that cannot be read, or whose plugins fail, is reported on stderr
+// (and, with `json`, as a {"id","error"} line) and the others go on; `emit`
+// gets each case decided (including failed decisions, for JSON records).
+// Returns true when some case failed.
+bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::vector<std::string>& files, bool json,
+                       const std::function<void(const Case&, const Decision&)>& emit);
 
 void register_decide(CLI::App& app, int* exit_code);
 void register_check(CLI::App& app, int* exit_code);

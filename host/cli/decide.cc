@@ -21,41 +21,20 @@ struct DecideOptions {
 int run_decide(const DecideOptions& o) {
   auto policy = load_engine(o.engine);
   if (!policy) return kExitUsage;
-  Evaluator evaluator(policy);
-  Decision d;
-  bool any_failed = false, first = true;
-  for (const std::string& file : o.cases) {
-    for (CaseInput& in : read_case_file(file, policy->schema())) {
-      if (!in.value) {
-        // A bad case is reported on its own; the others still get their verdicts.
-        any_failed = true;
-        std::cerr << "insource: " << in.error << "\n";
-        if (o.format == "json") {
-          nlohmann::ordered_json j;
-          j["id"] = in.id;
-          j["error"] = {{"kind", "case"}, {"message", in.error}};
-          std::cout << j.dump() << "\n";
-        }
-        continue;
-      }
-      evaluator.decide(*in.value, &d, true);
-      if (d.failed) {
-        any_failed = true;
-        std::cerr << "insource: case " << in.value->id << ": " << d.error << "\n";
-      }
-      if (o.format == "json") {
-        nlohmann::ordered_json j = decision_json(*policy, *in.value, d);
-        if (o.margins && !d.failed) j["margins"] = margins_json(*policy, compute_margins(*policy, *in.value, d));
-        std::cout << j.dump() << "\n";
-      } else if (!d.failed) {
-        std::cout << (first ? "" : "\n") << decision_text(*policy, *in.value, d);
-        if (o.margins) std::cout << "\n" << margins_text(*policy, compute_margins(*policy, *in.value, d));
-        first = false;
-      }
+  const bool json = o.format == "json";
+  bool first = true;
+  bool failed = decide_case_files(policy, o.cases, json, [&](const Case& c, const Decision& d) {
+    if (json) {
+      nlohmann::ordered_json j = decision_json(*policy, c, d);
+      if (o.margins && !d.failed) j["margins"] = margins_json(*policy, compute_margins(*policy, c, d));
+      std::cout << j.dump() << "\n";
+    } else if (!d.failed) {
+      std::cout << (first ? "" : "\n") << decision_text(*policy, c, d);
+      if (o.margins) std::cout << "\n" << margins_text(*policy, compute_margins(*policy, c, d));
+      first = false;
     }
-  }
-  std::cout.flush();
-  return any_failed ? kExitFailed : kExitOk;
+  });
+  return failed ? kExitFailed : kExitOk;
 }
 
 }  // namespace

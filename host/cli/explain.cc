@@ -21,37 +21,17 @@ int run_explain(const ExplainOptions& o) {
   auto policy = load_engine(o.engine);
   if (!policy) return kExitUsage;
   const ExplainLevel level = *parse_explain_level(o.level);
-  Evaluator evaluator(policy);
-  Decision d;
-  bool any_failed = false, first = true;
-  for (const std::string& file : o.cases) {
-    for (CaseInput& in : read_case_file(file, policy->schema())) {
-      if (!in.value) {
-        any_failed = true;
-        std::cerr << "insource: " << in.error << "\n";
-        if (o.format == "json") {
-          nlohmann::ordered_json j;
-          j["id"] = in.id;
-          j["error"] = {{"kind", "case"}, {"message", in.error}};
-          std::cout << j.dump() << "\n";
-        }
-        continue;
-      }
-      evaluator.decide(*in.value, &d, true);
-      if (d.failed) {
-        any_failed = true;
-        std::cerr << "insource: case " << in.value->id << ": " << d.error << "\n";
-      }
-      if (o.format == "json") {
-        std::cout << explain_json(*policy, *in.value, d, level).dump() << "\n";
-      } else if (!d.failed) {
-        std::cout << (first || level == ExplainLevel::kBrief ? "" : "\n") << explain_text(*policy, *in.value, d, level);
-        first = false;
-      }
+  const bool json = o.format == "json";
+  bool first = true;
+  bool failed = decide_case_files(policy, o.cases, json, [&](const Case& c, const Decision& d) {
+    if (json) {
+      std::cout << explain_json(*policy, c, d, level).dump() << "\n";
+    } else if (!d.failed) {
+      std::cout << (first || level == ExplainLevel::kBrief ? "" : "\n") << explain_text(*policy, c, d, level);
+      first = false;
     }
-  }
-  std::cout.flush();
-  return any_failed ? kExitFailed : kExitOk;
+  });
+  return failed ? kExitFailed : kExitOk;
 }
 
 }  // namespace
