@@ -204,40 +204,40 @@ bool JsonCaseParser::walk_fast(od::object obj, uint32_t node, int depth, Case* c
     }
     if (at == 0) return false;
     od::value v;
-    od::json_type t;
-    if (field.value().get(v) || v.type().get(t)) return false;
+    if (field.value().get(v)) return false;
     const Node& n = nodes_[at];
-    if (t == od::json_type::object) {
+    // The schema says what the value must be: ask for exactly that (a wrong
+    // type fails the getter, and the careful path words it).
+    if (n.slot < 0) {
       od::object inner;
-      if (n.children.empty() || v.get_object().get(inner) || !walk_fast(inner, at, depth + 1, c)) return false;
+      if (v.get_object().get(inner) || !walk_fast(inner, at, depth + 1, c)) return false;
       continue;
     }
-    if (n.slot < 0) return false;
+    if (!n.children.empty()) return false;  // both a fact and a group: let the careful path decide
     insource_value& out = c->facts[static_cast<size_t>(n.slot)];
     const FastCheck& fc = checks_[static_cast<size_t>(n.slot)];
     if (out.type != INSOURCE_ABSENT) return false;  // given twice
-    switch (t) {
-      case od::json_type::number: {
+    switch (fc.type) {
+      case INSOURCE_NUMBER: {
         double d;
-        if (fc.type != INSOURCE_NUMBER || v.get_double().get(d) || !std::isfinite(d) ||
-            !(fc.min_exclusive ? d > fc.min : d >= fc.min) || !(d <= fc.max))
+        if (v.get_double().get(d) || !std::isfinite(d) || !(fc.min_exclusive ? d > fc.min : d >= fc.min) ||
+            !(d <= fc.max))
           return false;
         out.number = d;
         out.type = INSOURCE_NUMBER;
         break;
       }
-      case od::json_type::string: {
+      case INSOURCE_STRING: {
         std::string_view sv;
-        if (fc.type != INSOURCE_STRING || v.get_string().get(sv) || (fc.allowed && !allowed_fast(fc, sv)))
-          return false;
+        if (v.get_string().get(sv) || (fc.allowed && !allowed_fast(fc, sv))) return false;
         out.string = sv.data();
         out.length = sv.size();
         out.type = INSOURCE_STRING;
         break;
       }
-      case od::json_type::boolean: {
+      case INSOURCE_BOOL: {
         bool b;
-        if (fc.type != INSOURCE_BOOL || v.get_bool().get(b)) return false;
+        if (v.get_bool().get(b)) return false;
         out.boolean = b ? 1u : 0u;
         out.type = INSOURCE_BOOL;
         break;
