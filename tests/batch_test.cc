@@ -22,7 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path temp_file(const std::string& name, const std::string& text) {
-  fs::path p = fs::temp_directory_path() / ("insource-batch-" + name);
+  fs::path p = test::scratch_dir() / ("batch-" + name);
   std::ofstream(p, std::ios::binary) << text;
   return p;
 }
@@ -42,7 +42,7 @@ std::vector<std::string> lines_of(const std::string& s) {
 // Runs run_batch over `input`, returning the output text.
 std::string batch(const std::shared_ptr<const Policy>& p, const std::string& input, BatchOptions o,
                   BatchStats* stats = nullptr) {
-  fs::path in = temp_file("in", input), out = fs::temp_directory_path() / "insource-batch-out";
+  fs::path in = temp_file("in", input), out = test::scratch_dir() / "batch-out";
   int in_fd = ::open(in.c_str(), O_RDONLY);
   int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   BatchStats s = run_batch(p, in_fd, out_fd, o);
@@ -277,7 +277,7 @@ TEST(Batch, YamlDocumentStream) {
 
 TEST(Batch, CliSummaryOnStderrAndNoProgressBarOnAPipe) {
   fs::path in = temp_file("cli.jsonl", generated(300));
-  fs::path err = fs::temp_directory_path() / "insource-batch-stderr";
+  fs::path err = test::scratch_dir() / "batch-stderr";
   std::string cmd = std::string(INSOURCE_BINARY) + " batch --jobs 2 " + in.string() + " 2>" + err.string() + " | wc -l";
   FILE* f = popen(cmd.c_str(), "r");
   char buf[64] = {0};
@@ -296,7 +296,7 @@ TEST(Batch, ProgressBarOnATerminalUnlessQuiet) {
   if (std::system("command -v script > /dev/null 2>&1") != 0) GTEST_SKIP() << "script(1) is not installed";
   fs::path in = temp_file("tty.jsonl", generated(3000));
   auto run_on_tty = [&](const std::string& flags) {
-    fs::path log = fs::temp_directory_path() / "insource-batch-tty.log";
+    fs::path log = test::scratch_dir() / "batch-tty.log";
     std::string cmd = "script -qec '" + std::string(INSOURCE_BINARY) + " batch " + flags + " " + in.string() +
                       " -o /dev/null' " + log.string() + " > /dev/null 2>&1";
     EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;

@@ -22,7 +22,7 @@ struct CliRun {
 // Runs the insource binary with `args` from a scratch directory (so nothing
 // can come from the current folder by accident); stderr is kept apart.
 CliRun run(const std::string& args, std::string* err = nullptr) {
-  fs::path scratch = fs::temp_directory_path() / "insource-cli-test";
+  fs::path scratch = test::scratch_dir() / "cli";
   fs::create_directories(scratch);
   std::string err_file = (scratch / "stderr.txt").string();
   std::string cmd = "cd " + scratch.string() + " && " + INSOURCE_BINARY + " " + args + " 2>" + err_file;
@@ -78,7 +78,7 @@ TEST(Cli, TheThreeExamplesGetTheirVerdicts) {
 }
 
 TEST(Cli, AbstainedCriterionIsMarkedInJson) {
-  fs::path f = fs::temp_directory_path() / "insource-abstain.yaml";
+  fs::path f = test::scratch_dir() / "abstain.yaml";
   std::ofstream(f) << "id: only-cost\nfacts: {cost: {hours: 10, internal_rate: 10, external_rate: 10}}\n";
   CliRun r = run("decide --format json " + f.string());
   auto j = nlohmann::json::parse(r.out);
@@ -87,7 +87,7 @@ TEST(Cli, AbstainedCriterionIsMarkedInJson) {
 }
 
 TEST(Cli, ABadCaseFailsAloneAndTheExitStatusSaysSo) {
-  fs::path bad = fs::temp_directory_path() / "insource-bad-case.yaml";
+  fs::path bad = test::scratch_dir() / "bad-case.yaml";
   std::ofstream(bad) << "id: broken\nfacts: {cost: {hours: lots}}\n";
   std::string err;
   CliRun r = run("decide --format json " + bad.string() + " " + example("office-catering.yaml"), &err);
@@ -130,9 +130,9 @@ TEST(Cli, PluginsListsEachPluginWithFactsAndParams) {
 }
 
 TEST(Cli, ExtraPluginFolderAddsACriterion) {
-  fs::path rules = fs::temp_directory_path() / "insource-speed-rules.yaml";
+  fs::path rules = test::scratch_dir() / "speed-rules.yaml";
   std::ofstream(rules) << "insource: 1\ncriteria: {speed: {weight: 1}}\n";
-  fs::path c = fs::temp_directory_path() / "insource-speed-case.yaml";
+  fs::path c = test::scratch_dir() / "speed-case.yaml";
   std::ofstream(c) << "id: s\nfacts: {speed: {team_start_weeks: 1, vendor_start_weeks: 5}}\n";
   CliRun r = run("decide --format json --plugins " + test::fixture_plugin_dir("c_speed") + " --rules " + rules.string() +
               " " + c.string());

@@ -66,7 +66,7 @@ TEST(PluginLoader, RefusesTwoPluginsForOneCriterionNamingBothFiles) {
 }
 
 TEST(PluginLoader, RefusesAFileThatIsNotASharedLibrary) {
-  auto dir = std::filesystem::temp_directory_path() / "insource-notalib";
+  auto dir = test::scratch_dir() / "notalib";
   std::filesystem::create_directories(dir);
   { std::ofstream(dir / "garbage.so") << "this is not an ELF file"; }
   std::string e = load_error({dir});

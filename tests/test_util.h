@@ -4,6 +4,9 @@
 #define INSOURCE_TESTS_TEST_UTIL_H_
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include <string>
 #include <vector>
@@ -13,6 +16,17 @@
 #include "policy.h"
 
 namespace insource::test {
+
+// A folder of this test process's own: ctest runs tests in parallel, so no two
+// may share a temporary file name.
+inline std::filesystem::path scratch_dir() {
+  static const std::filesystem::path dir = [] {
+    auto d = std::filesystem::temp_directory_path() / ("insource-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
 
 inline std::string fixture_plugin_dir(const std::string& name) {
   return std::string(INSOURCE_FIXTURE_PLUGIN_DIR) + "/" + name;
