@@ -8,6 +8,8 @@
 //                    change_frequency) - 1, the mean over the components given
 #include <insource/plugin.hpp>
 
+#include "components.h"
+
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -30,36 +32,7 @@ const insource_fact_decl kFacts[] = {
 };
 static_assert(std::size(kFacts) == kFactCount);
 
-// The mean over the components a case gives, and (only when asked) the words
-// that explain it: "institutional knowledge high (1), core competence no (0)".
-class Components {
- public:
-  explicit Components(bool explain) : explain_(explain) {}
-
-  void add(const char* label, std::string_view shown, double value) {
-    sum_ += value;
-    ++count_;
-    if (explain_)
-      text_ += insource::format("%s%s %.*s (%.3g)", count_ > 1 ? ", " : "", label, static_cast<int>(shown.size()),
-                                shown.data(), value);
-  }
-  void add_level(const insource::Case& c, Fact f, const char* label) {
-    if (c.has(f)) add(label, c.string(f), c.level(f, {"low", "medium", "high"}));
-  }
-  void add_bool(const insource::Case& c, Fact f, const char* label) {
-    if (c.has(f)) add(label, c.boolean(f) ? "yes" : "no", c.boolean(f) ? 1.0 : 0.0);
-  }
-
-  int count() const { return count_; }
-  double mean() const { return sum_ / count_; }
-  const std::string& text() const { return text_; }
-
- private:
-  bool explain_;
-  double sum_ = 0.0;
-  int count_ = 0;
-  std::string text_;
-};
+using insource_builtin::Components;
 
 class Control : public insource::Plugin {
  public:
@@ -67,10 +40,10 @@ class Control : public insource::Plugin {
 
   insource::Vote evaluate(const insource::Case& c) override {
     Components m(c.wants_rationale());
-    m.add_level(c, kKnowledge, "institutional knowledge");
+    m.add_level(c, kKnowledge, "institutional knowledge", {"low", "medium", "high"});
     m.add_bool(c, kCore, "core competence");
     m.add_bool(c, kCustomer, "customer facing");
-    m.add_level(c, kChange, "change frequency");
+    m.add_level(c, kChange, "change frequency", {"low", "medium", "high"});
     if (m.count() == 0) return insource::Vote::abstain(c.wants_rationale() ? "no control facts given" : "");
 
     // Each component is in [0, 1], so the score is in [-1, 1] without clamping.

@@ -8,6 +8,8 @@
 //   score = mean(vendor_jurisdiction, regulated, ip_sensitive), over the ones given
 #include <insource/plugin.hpp>
 
+#include "components.h"
+
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -29,33 +31,7 @@ const insource_fact_decl kFacts[] = {
 };
 static_assert(std::size(kFacts) == kFactCount);
 
-// The mean over the components a case gives, and (only when asked) the words
-// that explain it: "vendor jurisdiction treaty (0.5), regulated yes (1)".
-class Components {
- public:
-  explicit Components(bool explain) : explain_(explain) {}
-
-  void add(const char* label, std::string_view shown, double value) {
-    sum_ += value;
-    ++count_;
-    if (explain_)
-      text_ += insource::format("%s%s %.*s (%.3g)", count_ > 1 ? ", " : "", label, static_cast<int>(shown.size()),
-                                shown.data(), value);
-  }
-  void add_bool(const insource::Case& c, Fact f, const char* label) {
-    if (c.has(f)) add(label, c.boolean(f) ? "yes" : "no", c.boolean(f) ? 1.0 : 0.0);
-  }
-
-  int count() const { return count_; }
-  double mean() const { return sum_ / count_; }
-  const std::string& text() const { return text_; }
-
- private:
-  bool explain_;
-  double sum_ = 0.0;
-  int count_ = 0;
-  std::string text_;
-};
+using insource_builtin::Components;
 
 class Legal : public insource::Plugin {
  public:
