@@ -1,6 +1,7 @@
 // Tests of the condition language (host/engine/condition.h): parsing,
 // name resolution, type checking, three-valued evaluation, trace.
 #include "condition.h"
+#include "fact_schema.h"  // closest_name
 
 #include <gtest/gtest.h>
 
@@ -22,21 +23,6 @@ using insource::Tri;
 using insource::Type;
 
 // ---------------------------------------------------------------- fixtures
-
-size_t distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 const std::vector<std::string> kLevels = {"low", "medium", "high"};
 
@@ -85,11 +71,9 @@ class Names {
   std::optional<NameInfo> resolve(std::string_view name, std::string* suggestion) const {
     auto it = names_.find(std::string(name));
     if (it != names_.end()) return it->second;
-    size_t best = 4;
-    for (const auto& [k, v] : names_) {
-      size_t d = distance(std::string(name), k);
-      if (d < best) best = d, *suggestion = k;
-    }
+    std::vector<std::string_view> known;
+    for (const auto& [k, v] : names_) known.push_back(k);
+    *suggestion = insource::closest_name(name, known);
     return std::nullopt;
   }
 
