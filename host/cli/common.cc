@@ -18,6 +18,27 @@ void add_plugin_options(CLI::App* cmd, EngineOptions* o) {
                 "Do not load the plugins installed beside the binary");
   cmd->add_flag("--allow-writable-plugins", o->allow_writable_plugins,
                 "Load plugin files and folders that group or others may write to (refused by default)");
+  cmd->add_flag("--isolate", o->isolate,
+                "Run every plugin in a worker process: a crash, hang or memory exhaustion costs the case a fault, "
+                "not the run (the rules may isolate single criteria with isolate: true)");
+  cmd->add_option("--plugin-timeout", o->isolation.timeout_ms,
+                  "Per-call time limit of an isolated plugin, in ms (default 1000; the rules' timeout_ms wins)")
+      ->type_name("MS")
+      ->check(CLI::Range(1u, 3600000u));
+  cmd->add_option("--isolate-memory", o->isolation.memory_mib,
+                  "Address-space limit of each plugin worker process, in MiB (default 1024; 0: none)")
+      ->type_name("MIB");
+}
+
+PolicySource policy_source_of(const EngineOptions& o) {
+  PolicySource source;
+  source.rules = o.rules;
+  source.plugin_dirs = o.plugin_dirs;
+  source.no_default_plugins = o.no_default_plugins;
+  source.allow_writable_plugins = o.allow_writable_plugins;
+  source.isolate_all = o.isolate;
+  source.isolation = o.isolation;
+  return source;
 }
 
 void add_engine_options(CLI::App* cmd, EngineOptions* o) {
@@ -37,6 +58,8 @@ void add_engine_options(CLI::App* cmd, EngineOptions* o) {
 bool load_plugin_set(const EngineOptions& o, PluginSet* out) {
   PluginTrust trust;
   trust.allow_writable = o.allow_writable_plugins;
+  trust.isolate_all = o.isolate;
+  trust.isolation = o.isolation;
   try {
     *out = load_plugins(plugin_search_path(o.plugin_dirs, !o.no_default_plugins), trust);
     return true;
@@ -50,8 +73,10 @@ std::shared_ptr<const Policy> load_engine(const EngineOptions& o) {
   try {
     // The rules first: their sha256 pins decide which plugin files may be opened at all.
     RulesDoc doc = read_policy_rules(o.rules);
-    PluginSet plugins = load_plugins(plugin_search_path(o.plugin_dirs, !o.no_default_plugins),
-                                     plugin_trust_of(doc, o.allow_writable_plugins));
+    PluginTrust trust = plugin_trust_of(doc, o.allow_writable_plugins);
+    trust.isolate_all = o.isolate;
+    trust.isolation = o.isolation;
+    PluginSet plugins = load_plugins(plugin_search_path(o.plugin_dirs, !o.no_default_plugins), trust);
     return Policy::compile(std::move(doc), std::move(plugins));
   } catch (const RulesError& e) {
     for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";

@@ -12,6 +12,7 @@
 #include "case.h"
 #include "evaluator.h"
 #include "policy.h"
+#include "policy_store.h"
 
 namespace insource::cli {
 
@@ -25,9 +26,12 @@ struct EngineOptions {
   std::vector<std::string> plugin_dirs;
   bool no_default_plugins = false;
   bool allow_writable_plugins = false;  // load plugin files or folders writable by group or others
+  bool isolate = false;                 // every plugin in worker processes (docs/reliability.md section 2)
+  IsolationConfig isolation;            // --plugin-timeout, --isolate-memory
 };
 
-// Adds --plugins (repeatable) and --no-default-plugins.
+// Adds --plugins (repeatable), --no-default-plugins, --allow-writable-plugins
+// and the isolation options (--isolate, --plugin-timeout, --isolate-memory).
 void add_plugin_options(CLI::App* cmd, EngineOptions* o);
 // Adds --rules too.
 void add_engine_options(CLI::App* cmd, EngineOptions* o);
@@ -36,6 +40,8 @@ void add_engine_options(CLI::App* cmd, EngineOptions* o);
 // returns null when they cannot be used.
 std::shared_ptr<const Policy> load_engine(const EngineOptions& o);
 bool load_plugin_set(const EngineOptions& o, PluginSet* out);
+// The options as a PolicySource (serve, replay).
+PolicySource policy_source_of(const EngineOptions& o);
 
 // Reads every case of `files` ("-" is stdin) and decides it with rationales.
 // A case that cannot be read, or whose plugins fail, is reported on stderr

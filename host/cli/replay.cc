@@ -19,11 +19,7 @@ struct ReplayCliOptions {
 };
 
 int run_replay(const ReplayCliOptions& o) {
-  PolicySource source;
-  source.rules = o.engine.rules;
-  source.plugin_dirs = o.engine.plugin_dirs;
-  source.no_default_plugins = o.engine.no_default_plugins;
-  source.allow_writable_plugins = o.engine.allow_writable_plugins;
+  PolicySource source = policy_source_of(o.engine);
   source.stage_plugins = false;
   std::shared_ptr<const PolicySnapshot> snap;
   try {

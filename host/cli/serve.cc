@@ -63,11 +63,7 @@ int run_serve(ServeOptions& o) {
   // SHA-256, at every (re)load (docs/reliability.md).
   if (spdlog::get_level() == spdlog::level::warn) spdlog::set_level(spdlog::level::info);
 
-  PolicySource source;
-  source.rules = o.engine.rules;
-  source.plugin_dirs = o.engine.plugin_dirs;
-  source.no_default_plugins = o.engine.no_default_plugins;
-  source.allow_writable_plugins = o.engine.allow_writable_plugins;
+  PolicySource source = policy_source_of(o.engine);
   source.stage_plugins = !o.no_plugin_copies;
   PolicyStore store(source);
   try {

@@ -4,6 +4,8 @@
 #include <exception>
 #include <string>
 
+#include "plugin_isolation.h"
+
 namespace insource {
 
 namespace {
@@ -29,14 +31,28 @@ Verdict threshold_verdict(const Thresholds& t, double total) {
 
 Evaluator::Evaluator(std::shared_ptr<const Policy> policy) : policy_(std::move(policy)) {
   size_t widest = 0;
-  for (const CriterionBinding& b : policy_->criteria()) {
-    instances_.push_back(b.plugin->instantiate(b.params));
+  std::vector<IsolatedPlugins::Member> isolated;
+  member_.assign(policy_->criteria().size(), 0);
+  for (size_t i = 0; i < policy_->criteria().size(); ++i) {
+    const CriterionBinding& b = policy_->criteria()[i];
+    if (b.plugin->isolated()) {
+      member_[i] = static_cast<uint32_t>(isolated.size());
+      isolated.push_back({b.plugin, b.params, b.name, b.timeout_ms});
+      instances_.push_back(nullptr);
+    } else {
+      instances_.push_back(b.plugin->instantiate(b.params));
+    }
     widest = std::max(widest, b.slots.size());
   }
+  if (!isolated.empty()) isolated_ = std::make_unique<IsolatedPlugins>(std::move(isolated), policy_->plugins().isolation);
   gathered_.resize(widest);
   scores_.resize(policy_->criteria().size());
   voted_.resize(policy_->criteria().size());
 }
+
+Evaluator::~Evaluator() = default;
+Evaluator::Evaluator(Evaluator&&) noexcept = default;
+Evaluator& Evaluator::operator=(Evaluator&&) noexcept = default;
 
 void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
   const auto& criteria = policy_->criteria();
@@ -48,6 +64,17 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
   d->forced_by = -1;
   const uint32_t flags = with_rationale ? INSOURCE_EVAL_RATIONALE : 0u;
 
+  if (isolated_) {  // every isolated criterion in one round trip to the worker
+    isolated_->begin(flags);
+    for (size_t i = 0; i < criteria.size(); ++i) {
+      if (instances_[i]) continue;
+      const CriterionBinding& b = criteria[i];
+      for (size_t k = 0; k < b.slots.size(); ++k) gathered_[k] = c.facts[b.slots[k]];
+      isolated_->add(member_[i], gathered_.data(), b.slots.size());
+    }
+    isolated_->run();
+  }
+
   double weighted = 0.0, weight_sum = 0.0;
   for (size_t i = 0; i < criteria.size(); ++i) {
     const CriterionBinding& b = criteria[i];
@@ -55,25 +82,32 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
     out.rationale.clear();
     out.error.clear();
     out.contribution = 0.0;
-    // Hand the plugin its facts in its own declared order.
-    for (size_t k = 0; k < b.slots.size(); ++k) gathered_[k] = c.facts[b.slots[k]];
     insource_vote vote;
     int32_t status = INSOURCE_OK;
-    std::string thrown;
+    std::string thrown;  // a fault outside the ABI's error codes: the whole message
     out.fault = false;
-    try {  // the ABI forbids exceptions; one that escapes anyway is a fault, not a crash of the run
-      status = instances_[i]->evaluate(gathered_.data(), b.slots.size(), flags, &vote);
-    } catch (const std::exception& e) {
-      thrown = std::string("threw an exception: ") + e.what();
-    } catch (...) {
-      thrown = "threw an exception of unknown type";
+    if (!instances_[i]) {
+      const IsolatedPlugins::Result& r = isolated_->result(member_[i]);
+      if (!r.fault.empty()) thrown = r.fault;
+      status = r.status;
+      vote = r.vote;
+    } else {
+      // Hand the plugin its facts in its own declared order.
+      for (size_t k = 0; k < b.slots.size(); ++k) gathered_[k] = c.facts[b.slots[k]];
+      try {  // the ABI forbids exceptions; one that escapes anyway is a fault, not a crash of the run
+        status = instances_[i]->evaluate(gathered_.data(), b.slots.size(), flags, &vote);
+      } catch (const std::exception& e) {
+        thrown = "plugin " + b.plugin->name() + " (criterion " + b.name + ") threw an exception: " + e.what();
+      } catch (...) {
+        thrown = "plugin " + b.plugin->name() + " (criterion " + b.name + ") threw an exception of unknown type";
+      }
     }
     voted_[i] = 0;
     if (!thrown.empty()) {
       vote = insource_vote{};
       status = INSOURCE_ERR_INTERNAL;
       out.state = CriterionOutcome::State::kFailed;
-      out.error = std::string("plugin ") + b.plugin->name() + " (criterion " + b.name + ") " + thrown;
+      out.error = std::move(thrown);
     } else if (status != INSOURCE_OK) {
       out.state = CriterionOutcome::State::kFailed;
       out.error = std::string("plugin ") + b.plugin->name() + " (criterion " + b.name + ") failed: " +

@@ -13,6 +13,8 @@
 
 namespace insource {
 
+class IsolatedPlugins;
+
 struct CriterionOutcome {
   enum class State : uint8_t { kVoted, kAbstained, kFailed };
   State state = State::kAbstained;
@@ -48,7 +50,12 @@ Verdict threshold_verdict(const Thresholds& t, double total);
 // case decided into the same Decision allocates nothing on the way.
 class Evaluator {
  public:
+  // Makes one instance of each plugin; the isolated ones in one worker
+  // process of this Evaluator's own. Throws PluginError.
   explicit Evaluator(std::shared_ptr<const Policy> policy);
+  ~Evaluator();
+  Evaluator(Evaluator&&) noexcept;
+  Evaluator& operator=(Evaluator&&) noexcept;
 
   // Decides `c` into `d`. A plugin fault marks the decision failed (with the
   // plugin and message named); it never throws for one.
@@ -66,7 +73,9 @@ class Evaluator {
   };
 
   std::shared_ptr<const Policy> policy_;
-  std::vector<std::unique_ptr<PluginInstance>> instances_;
+  std::vector<std::unique_ptr<PluginInstance>> instances_;  // null for an isolated criterion
+  std::unique_ptr<IsolatedPlugins> isolated_;                // the isolated criteria, or null
+  std::vector<uint32_t> member_;                             // criterion -> its index in isolated_
   std::vector<Range> candidates_;
   std::vector<insource_value> gathered_;
   std::vector<double> scores_;

@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include "plugin_isolation.h"
+#include "plugin_wire.h"
 #include "sha256.h"
 
 namespace insource {
@@ -167,7 +169,7 @@ void Plugin::read_descriptor(const insource_plugin_descriptor* d) {
   descriptor_ = d;
 }
 
-std::shared_ptr<const Plugin> Plugin::load(const fs::path& file) {
+std::shared_ptr<const Plugin> Plugin::load(const fs::path& file, const std::string& sha256) {
   auto lib = std::make_shared<boost::dll::shared_library>();
   boost::dll::fs::error_code ec;
   // rtld_now: an unresolved symbol is a load error here, not a crash later.
@@ -184,7 +186,99 @@ std::shared_ptr<const Plugin> Plugin::load(const fs::path& file) {
   std::shared_ptr<Plugin> p(new Plugin());
   p->path_ = file;
   p->library_ = std::move(lib);
+  p->sha256_ = sha256;
   p->read_descriptor(entry());
+  return p;
+}
+
+void Plugin::encode(wire::Writer& w) const {
+  w.str(name_);
+  w.str(version_);
+  w.str(criterion_);
+  w.str(description_);
+  w.u32(abi_major_);
+  w.u32(abi_minor_);
+  w.f64(score_min_);
+  w.f64(score_max_);
+  w.u32(static_cast<uint32_t>(facts_.size()));
+  for (const FactDecl& f : facts_) {
+    w.str(f.name);
+    w.u32(static_cast<uint32_t>(f.type));
+    w.u8(f.required);
+    w.u8(f.min_exclusive);
+    w.u8(f.has_fallback);
+    w.u8(f.fallback_bool);
+    w.f64(f.fallback_number);
+    w.str(f.fallback_string);
+    w.u32(static_cast<uint32_t>(f.allowed.size()));
+    for (const std::string& a : f.allowed) w.str(a);
+    w.f64(f.min);
+    w.f64(f.max);
+    w.str(f.unit);
+    w.str(f.description);
+  }
+  w.u32(static_cast<uint32_t>(params_.size()));
+  for (const ParamDecl& d : params_) {
+    w.str(d.name);
+    w.u32(static_cast<uint32_t>(d.type));
+    w.u8(d.fallback_bool);
+    w.f64(d.fallback_number);
+    w.str(d.fallback_string);
+    w.str(d.description);
+  }
+}
+
+std::shared_ptr<const Plugin> Plugin::decode(wire::Reader& r, const fs::path& file, const std::string& sha256) {
+  std::shared_ptr<Plugin> p(new Plugin());
+  p->path_ = file;
+  p->sha256_ = sha256;
+  p->isolated_ = true;
+  auto type = [&](uint32_t t) {
+    if (!valid_type(t)) fail(file, "the worker reported an unknown type");
+    return static_cast<Type>(t);
+  };
+  try {
+    p->name_ = r.str();
+    p->version_ = r.str();
+    p->criterion_ = r.str();
+    p->description_ = r.str();
+    p->abi_major_ = r.u32();
+    p->abi_minor_ = r.u32();
+    p->score_min_ = r.f64();
+    p->score_max_ = r.f64();
+    for (uint32_t n = r.u32(); n > 0; --n) {
+      FactDecl f;
+      f.name = r.str();
+      f.type = type(r.u32());
+      f.required = r.u8() != 0;
+      f.min_exclusive = r.u8() != 0;
+      f.has_fallback = r.u8() != 0;
+      f.fallback_bool = r.u8() != 0;
+      f.fallback_number = r.f64();
+      f.fallback_string = r.str();
+      for (uint32_t k = r.u32(); k > 0; --k) f.allowed.emplace_back(r.str());
+      f.min = r.f64();
+      f.max = r.f64();
+      f.unit = r.str();
+      f.description = r.str();
+      p->facts_.push_back(std::move(f));
+    }
+    for (uint32_t n = r.u32(); n > 0; --n) {
+      ParamDecl d;
+      d.name = r.str();
+      d.type = type(r.u32());
+      d.fallback_bool = r.u8() != 0;
+      d.fallback_number = r.f64();
+      d.fallback_string = r.str();
+      d.description = r.str();
+      p->params_.push_back(std::move(d));
+    }
+  } catch (const wire::WireError& e) {
+    fail(file, std::string("the worker's description of it does not decode: ") + e.what());
+  }
+  // The worker validated the descriptor; the names the host relies on are checked again here.
+  if (p->name_.empty() || !valid_identifier(p->criterion_.c_str(), false))
+    fail(file, "the worker reported an invalid name or criterion");
   return p;
 }
 
@@ -196,6 +290,8 @@ std::shared_ptr<const Plugin> Plugin::from_descriptor(const insource_plugin_desc
 }
 
 std::unique_ptr<PluginInstance> Plugin::instantiate(const std::vector<ParamValue>& params) const {
+  if (isolated_ || !descriptor_)
+    throw PluginError("plugin " + name_ + " (" + path_.string() + ") is isolated: it runs only in a worker process");
   if (params.size() != params_.size()) throw PluginError("plugin " + name_ + ": wrong number of parameters");
   std::vector<insource_value> values;
   values.reserve(params.size());
@@ -285,6 +381,7 @@ PluginSet load_plugins(const std::vector<fs::path>& dirs) {
 
 PluginSet load_plugins(const std::vector<fs::path>& dirs, const PluginTrust& trust) {
   PluginSet set;
+  set.isolation = trust.isolation;
   const bool pinned = !trust.pins.empty();
   std::map<std::string, std::string> criterion_of_hash;  // pinned hash -> criterion
   for (const auto& [criterion, hash] : trust.pins) criterion_of_hash[hash] = criterion;
@@ -321,7 +418,16 @@ PluginSet load_plugins(const std::vector<fs::path>& dirs, const PluginTrust& tru
         refused.push_back(f.string() + " (sha256 " + hash + ")");
         continue;
       }
-      auto plugin = Plugin::load(f);
+      // An isolated plugin is known only from a worker; when any plugin is
+      // isolated, every file is first read there, since which criterion a
+      // file votes on is only known from its descriptor.
+      std::shared_ptr<const Plugin> plugin;
+      if (trust.isolate_all || !trust.isolate.empty()) {
+        plugin = probe_plugin(f, hash, trust.isolation);
+        if (!trust.isolate_all && !trust.isolate.count(plugin->criterion())) plugin = Plugin::load(f, hash);
+      } else {
+        plugin = Plugin::load(f, hash);
+      }
       if (pinned && plugin->criterion() != pin->second)
         fail(f, "its sha256 " + hash + " is the pin of criterion '" + pin->second + "', but it votes on '" +
                     plugin->criterion() + "'");
@@ -330,8 +436,8 @@ PluginSet load_plugins(const std::vector<fs::path>& dirs, const PluginTrust& tru
                           "', which plugin '" + other->path().string() +
                           "' already does; remove one of them from the plugin path");
       }
-      spdlog::info("loaded plugin {} {} ({}) from {} sha256 {}", plugin->name(), plugin->version(), plugin->criterion(),
-                   f.string(), hash);
+      spdlog::info("loaded plugin {} {} ({}) from {} sha256 {}{}", plugin->name(), plugin->version(),
+                   plugin->criterion(), f.string(), hash, plugin->isolated() ? " (isolated)" : "");
       set.plugins.push_back(std::move(plugin));
     }
   }

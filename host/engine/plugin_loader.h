@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -20,6 +21,18 @@ class shared_library;
 }
 
 namespace insource {
+
+namespace wire {
+class Writer;
+class Reader;
+}  // namespace wire
+
+// How isolated plugins run (plugin_isolation.h, docs/reliability.md section 2).
+struct IsolationConfig {
+  std::filesystem::path worker;  // the worker binary; empty: find_plugin_worker()
+  uint32_t timeout_ms = 1000;    // per evaluate call, unless the rules set the criterion's timeout_ms
+  uint32_t memory_mib = 1024;    // address-space limit of a worker process; 0: none
+};
 
 // A plugin file that cannot be used: the message names the file.
 class PluginError : public std::runtime_error {
@@ -73,7 +86,16 @@ class PluginInstance;
 class Plugin : public std::enable_shared_from_this<Plugin> {
  public:
   // Loads and validates one file. Throws PluginError naming the file.
-  static std::shared_ptr<const Plugin> load(const std::filesystem::path& file);
+  // `sha256` is the file's hash as the caller computed it (kept for reports).
+  static std::shared_ptr<const Plugin> load(const std::filesystem::path& file, const std::string& sha256 = {});
+
+  // The validated descriptor, as a worker process sends it to the host
+  // (plugin_isolation.h), and the host's copy made from it: a Plugin that
+  // is isolated() and cannot be instantiate()d in this process. decode()
+  // validates again and throws PluginError naming the file.
+  void encode(wire::Writer& w) const;
+  static std::shared_ptr<const Plugin> decode(wire::Reader& r, const std::filesystem::path& file,
+                                              const std::string& sha256);
 
   const std::filesystem::path& path() const { return path_; }
   const std::string& name() const { return name_; }
@@ -86,6 +108,10 @@ class Plugin : public std::enable_shared_from_this<Plugin> {
   double score_max() const { return score_max_; }
   const std::vector<FactDecl>& facts() const { return facts_; }
   const std::vector<ParamDecl>& params() const { return params_; }
+  // SHA-256 (hex) of the file as loaded; empty when not known.
+  const std::string& sha256() const { return sha256_; }
+  // Known only through a worker process: never loaded into this one.
+  bool isolated() const { return isolated_; }
 
   // A new instance with these parameter values, one per declared parameter
   // in declaration order. Throws PluginError with the plugin's message.
@@ -108,6 +134,8 @@ class Plugin : public std::enable_shared_from_this<Plugin> {
   double score_min_ = -1.0, score_max_ = 1.0;
   std::vector<FactDecl> facts_;
   std::vector<ParamDecl> params_;
+  std::string sha256_;
+  bool isolated_ = false;
 
   friend class PluginInstance;
 };
@@ -137,6 +165,11 @@ class PluginInstance {
 // The plugins found on the search path.
 struct PluginSet {
   std::vector<std::shared_ptr<const Plugin>> plugins;
+  // How the isolated ones run (their workers load the files again by path).
+  IsolationConfig isolation;
+  // Whatever must outlive the plugins, e.g. the folder of private copies
+  // that isolated plugins are loaded from (policy_store.cc).
+  std::shared_ptr<const void> keep_alive;
 
   // The plugin that votes on `criterion`, or null.
   std::shared_ptr<const Plugin> find(std::string_view criterion) const;
@@ -168,6 +201,12 @@ struct PluginTrust {
   std::map<std::string, std::string> pins;
   // Load plugin files or folders that group or others may write to.
   bool allow_writable = false;
+  // Run these plugins in worker processes (all of them, or those voting on
+  // the listed criteria). When any is isolated, every file's descriptor is
+  // read in a worker first, and only the others are then loaded in-process.
+  bool isolate_all = false;
+  std::set<std::string> isolate;
+  IsolationConfig isolation;
 };
 
 // As above, under `trust`. Throws PluginError naming the file (and its hash).

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "plugin_isolation.h"
+
 namespace insource {
 
 namespace {
@@ -50,6 +52,7 @@ class Binder {
       b.on_error = rc.on_error;
       b.pos = rc.pos;
       b.plugin = plugin;
+      b.timeout_ms = rc.timeout_ms ? rc.timeout_ms : plugins_.isolation.timeout_ms;
       for (const ParamDecl& d : plugin->params()) b.params.push_back(ParamValue::fallback_of(d));
       bool ok = true;
       for (const RuleParam& p : rc.params) ok &= bind_param(*plugin, rc, p, &b.params);
@@ -57,7 +60,10 @@ class Binder {
       if (ok) {
         // Let the plugin judge its parameters now, at load time, not on the first case.
         try {
-          plugin->instantiate(b.params);
+          if (plugin->isolated())  // in a worker: it is never loaded into this process
+            IsolatedPlugins({{plugin, b.params, b.name, b.timeout_ms}}, plugins_.isolation);
+          else
+            plugin->instantiate(b.params);
         } catch (const PluginError& e) {
           error(rc.pos, e.what());
           continue;
@@ -235,8 +241,10 @@ RulesDoc read_policy_rules(const std::string& rules_file) {
 PluginTrust plugin_trust_of(const RulesDoc& doc, bool allow_writable) {
   PluginTrust trust;
   trust.allow_writable = allow_writable;
-  for (const RuleCriterion& c : doc.criteria)
+  for (const RuleCriterion& c : doc.criteria) {
     if (!c.sha256.empty()) trust.pins[c.name] = c.sha256;
+    if (c.isolate) trust.isolate.insert(c.name);
+  }
   if (trust.pins.empty()) return trust;
   std::vector<Diagnostic> diags;
   for (const RuleCriterion& c : doc.criteria)

@@ -24,6 +24,8 @@ struct CriterionBinding {
   std::vector<ParamValue> params;  // one per declared parameter, rules' value or default
   std::vector<uint32_t> slots;     // plugin fact i -> schema slot
   FaultPolicy on_error;            // what a fault of the plugin does (rules' on_error)
+  // The plugin runs in a worker process (plugin->isolated()); per-call limit.
+  uint32_t timeout_ms = 1000;
 };
 
 struct CompiledOverride {
@@ -86,6 +88,7 @@ std::shared_ptr<const Policy> load_policy(const std::string& rules_file, PluginS
 // The pins of the rules (`criteria.<name>.sha256`) for load_plugins(). When
 // any criterion is pinned, every criterion must be: the host then loads no
 // file that matches no pin. Throws RulesError naming each unpinned criterion.
+// Also the criteria the rules isolate (`criteria.<name>.isolate: true`).
 PluginTrust plugin_trust_of(const RulesDoc& doc, bool allow_writable);
 
 // The rules file, or the built-in default when `rules_file` is empty.

@@ -120,7 +120,7 @@ Loaded load_plugin_files(const PolicySource& source, const PluginTrust& trust) {
       }
     }
   } else {
-    StagingDir staging;
+    auto staging = std::make_shared<StagingDir>();
     std::vector<fs::path> staged_dirs;
     std::vector<std::pair<std::string, std::string>> renames;  // staged folder -> original folder, for messages
     size_t k = 0;
@@ -130,7 +130,7 @@ Loaded load_plugin_files(const PolicySource& source, const PluginTrust& trust) {
       if (!trust.allow_writable && writable_by_others(dir))
         throw PolicyLoadError("plugin folder '" + dir.string() + "' is writable by group or others; refusing to load " +
                               "from it (chmod go-w it, or pass --allow-writable-plugins)");
-      fs::path sdir = staging.path() / std::to_string(k++);
+      fs::path sdir = staging->path() / std::to_string(k++);
       fs::create_directory(sdir);
       for (const fs::path& f : files) {
         if (!trust.allow_writable && writable_by_others(f))
@@ -155,7 +155,10 @@ Loaded load_plugin_files(const PolicySource& source, const PluginTrust& trust) {
       for (const auto& [from, to] : renames) replace_all(&msg, from, to);
       throw PolicyLoadError(msg);
     }
-    // The copies can go now: the loaded code stays mapped.
+    // The copies can go now (the loaded code stays mapped), unless isolated
+    // plugins will be loaded from them again by each worker (re)started.
+    for (const auto& p : out.plugins.plugins)
+      if (p->isolated()) out.plugins.keep_alive = staging;
   }
   for (const auto& p : out.plugins.plugins) {
     LoadedPluginFile f;
@@ -176,7 +179,10 @@ std::shared_ptr<const PolicySnapshot> build_policy_snapshot(const PolicySource& 
   auto snap = std::make_shared<PolicySnapshot>();
   try {
     RulesDoc doc = read_policy_rules(source.rules);
-    Loaded loaded = load_plugin_files(source, plugin_trust_of(doc, source.allow_writable_plugins));
+    PluginTrust trust = plugin_trust_of(doc, source.allow_writable_plugins);
+    trust.isolate_all = source.isolate_all;
+    trust.isolation = source.isolation;
+    Loaded loaded = load_plugin_files(source, trust);
     snap->revision = sha256_hex(doc.resolved_text);
     snap->policy = Policy::compile(std::move(doc), std::move(loaded.plugins));
     snap->plugins = std::move(loaded.files);

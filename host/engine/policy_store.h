@@ -35,6 +35,8 @@ struct PolicySource {
   bool no_default_plugins = false;
   bool allow_writable_plugins = false;   // as the CLI's --allow-writable-plugins
   bool stage_plugins = true;             // load private copies (see above)
+  bool isolate_all = false;              // --isolate: every plugin in worker processes
+  IsolationConfig isolation;             // --plugin-timeout, --isolate-memory
 };
 
 // A plugin file as loaded.

@@ -219,8 +219,10 @@ class FileReader {
         error(v, "criterion " + c.c.name + " must be a map like {weight: 0.3, params: {...}}, not " + describe_node(v));
         continue;
       }
-      check_keys(v, {"weight", "params", "on_error", "sha256"}, "criterion " + c.c.name);
+      check_keys(v, {"weight", "params", "on_error", "sha256", "isolate", "timeout_ms"}, "criterion " + c.c.name);
       if (auto e = v["on_error"]) read_on_error(e, &c.c);
+      if (auto i = v["isolate"]) read_isolate(i, &c.c);
+      if (auto t = v["timeout_ms"]) read_timeout(t, &c.c);
       if (auto h = v["sha256"]) read_pin(h, &c.c);
       if (auto w = v["weight"]) {
         c.c.weight_pos = pos(w);
@@ -265,6 +267,26 @@ class FileReader {
       if (!near.empty()) msg += " (did you mean '" + near + "'?)";
       error(n, msg);
     }
+  }
+
+  // isolate: true | false (run the plugin in a worker process; docs/reliability.md)
+  void read_isolate(const YAML::Node& n, RuleCriterion* c) {
+    YamlScalar s;
+    if (n.IsScalar()) s = read_scalar(n);
+    if (!n.IsScalar() || s.kind != YamlScalar::Kind::kBool)
+      return error(n, "isolate of " + c->name + " must be true or false, not " + describe_node(n));
+    c->isolate = s.boolean;
+    c->isolate_written = true;
+  }
+
+  // timeout_ms: a whole number of milliseconds, 1 to 3600000 (an isolated plugin's per-call limit)
+  void read_timeout(const YAML::Node& n, RuleCriterion* c) {
+    double ms = 0;
+    if (!read_number(n, "timeout_ms of " + c->name, &ms)) return;
+    if (ms < 1 || ms > 3600000 || ms != std::floor(ms))
+      return error(n, "timeout_ms of " + c->name + " must be a whole number of milliseconds from 1 to 3600000");
+    c->timeout_ms = static_cast<uint32_t>(ms);
+    c->timeout_pos = pos(n);
   }
 
   // sha256: 64 hex digits (the plugin file's hash; docs/reliability.md)
@@ -476,6 +498,8 @@ class Resolver {
       if (c.has_weight) have->weight = c.c.weight, have->weight_pos = c.c.weight_pos;
       if (c.c.on_error.written) have->on_error = c.c.on_error;
       if (!c.c.sha256.empty()) have->sha256 = c.c.sha256, have->sha256_pos = c.c.sha256_pos;
+      if (c.c.isolate_written) have->isolate = c.c.isolate, have->isolate_written = true;
+      if (c.c.timeout_ms) have->timeout_ms = c.c.timeout_ms, have->timeout_pos = c.c.timeout_pos;
       have->pos = c.c.pos;
       for (auto& p : c.c.params) {
         auto same = std::find_if(have->params.begin(), have->params.end(), [&](const RuleParam& q) { return q.name == p.name; });

@@ -49,6 +49,12 @@ struct RuleCriterion {
   FaultPolicy on_error;
   std::string sha256;  // a pin: the plugin file's SHA-256 (64 lower-case hex digits), or empty
   SourcePos sha256_pos;
+  // Plugin isolation (docs/reliability.md section 2): run the plugin in a
+  // worker process; its per-call timeout (0: the host's default).
+  bool isolate = false;
+  bool isolate_written = false;
+  uint32_t timeout_ms = 0;
+  SourcePos timeout_pos;
 };
 
 // A fact declared under `facts:` (one that no plugin declares but rules read).

@@ -1,0 +1,267 @@
+// insource-plugin-worker: runs plugins for a host that isolates them
+// (docs/reliability.md section 2). The host starts it with one end of a
+// socket as fd 3 and sends frames (plugin_wire.h): probe a file, set up the
+// plugins it is to run, evaluate cases. Whatever a plugin does here (crash,
+// abort, hang, eat memory) ends or stalls this process only; the host sees
+// the socket close or time out, blames the plugin that was running, and
+// starts another worker.
+#include <fcntl.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plugin_loader.h"
+#include "plugin_wire.h"
+#include "sha256.h"
+
+namespace {
+
+using insource::Plugin;
+using insource::PluginError;
+using insource::PluginInstance;
+namespace wire = insource::wire;
+
+constexpr int kSocket = 3;
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;  // their shadow memory needs far more address space than any limit here
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
+bool write_all(std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::send(kSocket, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Reads the next frame into `buf` (replacing what was there). False at the end of input.
+bool read_frame(std::string* buf, size_t* used, wire::Kind* kind, std::string_view* payload) {
+  if (*used) {
+    buf->erase(0, *used);
+    *used = 0;
+  }
+  char chunk[65536];
+  for (;;) {
+    size_t size = 0;
+    if (wire::next_frame(*buf, kind, payload, &size)) {
+      *used = size;
+      return true;
+    }
+    ssize_t n = ::read(kSocket, chunk, sizeof chunk);
+    if (n > 0) buf->append(chunk, static_cast<size_t>(n));
+    else if (n == 0) return false;
+    else if (errno != EINTR) return false;
+  }
+}
+
+std::string error_frame(const std::string& message) {
+  std::string out;
+  wire::Writer w(&out);
+  w.begin(wire::Kind::kError);
+  w.str(message);
+  w.finish();
+  return out;
+}
+
+// A file the host hashed: it must still be that file.
+void check_hash(const std::string& path, const std::string& sha256) {
+  if (sha256.empty()) return;
+  std::string now = insource::sha256_file_hex(path);
+  if (now != sha256)
+    throw PluginError("plugin '" + path + "': its sha256 changed to " + now + " after the host checked it (" + sha256 +
+                      "); not loaded");
+}
+
+class Worker {
+ public:
+  // Returns false when the host is gone.
+  bool serve(wire::Kind kind, wire::Reader& r) {
+    switch (kind) {
+      case wire::Kind::kProbe: return probe(r);
+      case wire::Kind::kSetup: return setup(r);
+      case wire::Kind::kEvaluate: return evaluate(r);
+      default: return write_all(error_frame("the plugin worker got a message it does not know"));
+    }
+  }
+
+ private:
+  bool probe(wire::Reader& r) {
+    std::string path(r.str()), sha256(r.str());
+    std::string out;
+    try {
+      check_hash(path, sha256);
+      auto plugin = Plugin::load(path, sha256);
+      wire::Writer w(&out);
+      w.begin(wire::Kind::kDescriptor);
+      plugin->encode(w);
+      w.finish();
+      plugins_.push_back(std::move(plugin));  // stays loaded: unloading code that may still run is worse
+    } catch (const std::exception& e) {
+      out = error_frame(e.what());
+    }
+    return write_all(out);
+  }
+
+  bool setup(wire::Reader& r) {
+    instances_.clear();
+    try {
+      for (uint32_t n = r.u32(); n > 0; --n) {
+        std::string path(r.str()), sha256(r.str()), criterion(r.str());
+        std::vector<insource::ParamValue> params;
+        for (uint32_t k = r.u32(); k > 0; --k) {
+          insource_value v = r.value();
+          insource::ParamValue p;
+          p.type = static_cast<insource::Type>(v.type);
+          p.number = v.number;
+          p.boolean = v.boolean != 0;
+          if (v.type == INSOURCE_STRING) p.string.assign(v.string, v.length);
+          params.push_back(std::move(p));
+        }
+        check_hash(path, sha256);
+        auto plugin = Plugin::load(path, sha256);
+        if (plugin->criterion() != criterion)
+          throw PluginError("plugin '" + path + "' now votes on '" + plugin->criterion() + "', not '" + criterion + "'");
+        instances_.push_back(plugin->instantiate(params));
+      }
+    } catch (const std::exception& e) {
+      instances_.clear();
+      return write_all(error_frame(e.what()));
+    }
+    std::string out;
+    wire::Writer w(&out);
+    w.begin(wire::Kind::kReady);
+    w.finish();
+    return write_all(out);
+  }
+
+  bool evaluate(wire::Reader& r) {
+    const uint32_t flags = r.u32();
+    for (uint32_t n = r.u32(); n > 0; --n) {
+      const uint32_t member = r.u32();
+      const uint32_t count = r.u32();
+      facts_.clear();
+      for (uint32_t k = 0; k < count; ++k) facts_.push_back(r.value());
+      insource_vote vote{};
+      int32_t status = INSOURCE_ERR_INTERNAL;
+      std::string thrown;
+      if (member >= instances_.size()) {
+        thrown = "the host asked for a plugin the worker does not hold";
+      } else {
+        try {  // the ABI forbids exceptions; one that escapes anyway is a fault
+          status = instances_[member]->evaluate(facts_.data(), facts_.size(), flags, &vote);
+        } catch (const std::exception& e) {
+          thrown = std::string("threw an exception: ") + e.what();
+        } catch (...) {
+          thrown = "threw an exception of unknown type";
+        }
+      }
+      if (!thrown.empty()) {
+        vote = insource_vote{};
+        vote.message = thrown.c_str();
+        status = INSOURCE_ERR_INTERNAL;
+      }
+      // One frame per vote, sent at once: if the next plugin crashes, the
+      // host already has every vote before it and knows whom to blame.
+      out_.clear();
+      wire::Writer w(&out_);
+      w.begin(wire::Kind::kVote);
+      w.i32(status);
+      w.u8(vote.abstain ? 1 : 0);
+      w.f64(vote.score);
+      w.u8(vote.rationale ? 1 : 0);
+      w.str(vote.rationale ? vote.rationale : "");
+      w.u8(vote.message ? 1 : 0);
+      w.str(vote.message ? vote.message : "");
+      w.finish();
+      if (!write_all(out_)) return false;
+    }
+    return true;
+  }
+
+  std::vector<std::shared_ptr<const Plugin>> plugins_;
+  std::vector<std::unique_ptr<PluginInstance>> instances_;
+  std::vector<insource_value> facts_;
+  std::string out_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long host_pid = 0, memory_mib = 0;
+  std::string level = "warn";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string key = argv[i];
+    if (key == "--host-pid") host_pid = std::strtol(argv[i + 1], nullptr, 10);
+    else if (key == "--memory-mib") memory_mib = std::strtol(argv[i + 1], nullptr, 10);
+    else if (key == "--log-level") level = argv[i + 1];
+  }
+  if (::fcntl(kSocket, F_GETFD) < 0) {
+    std::fprintf(stderr, "insource-plugin-worker: run by insource for isolated plugins, not by hand\n");
+    return 2;
+  }
+  // Die with the host, even if it is killed outright.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (host_pid > 0 && ::getppid() != host_pid) return 0;
+  // A plugin that prints must not write into the host's output (stdout is
+  // the host's records): its stdout goes to stderr; it gets no stdin.
+  ::dup2(2, 1);
+  int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null >= 0) ::dup2(null, 0);
+
+  auto logger = spdlog::stderr_logger_st("insource-plugin-worker");
+  logger->set_pattern("insource-plugin-worker[%P]: %l: %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+
+  if (memory_mib > 0) {
+    if (kSanitized) {
+      spdlog::debug("sanitizer build: no address-space limit");
+    } else {
+      rlimit lim{};
+      lim.rlim_cur = lim.rlim_max = static_cast<rlim_t>(memory_mib) << 20;
+      if (::setrlimit(RLIMIT_AS, &lim) != 0) spdlog::warn("cannot limit memory to {} MiB: {}", memory_mib, std::strerror(errno));
+    }
+  }
+
+  Worker worker;
+  std::string buf;
+  size_t used = 0;
+  wire::Kind kind{};
+  std::string_view payload;
+  try {
+    while (read_frame(&buf, &used, &kind, &payload)) {
+      wire::Reader r(payload);
+      if (!worker.serve(kind, r)) break;
+    }
+  } catch (const wire::WireError& e) {
+    spdlog::error("the host sent a message that does not decode: {}", e.what());
+    return 3;
+  }
+  return 0;
+}
