@@ -161,6 +161,82 @@ void check(const std::string& on_error) {
   }
 }
 
+// Isolated (docs/reliability.md section 2): lines whose plugin segfaults,
+// aborts, exits or hangs in its worker process, among good and bad lines.
+TEST(BatchNoLostRecords, IsolatedPluginsThatCrashOrHang) {
+  PluginTrust trust;
+  trust.allow_writable = true;
+  trust.isolate = {"crashy"};
+  auto p = Policy::compile(
+      read_rules_text("insource: 1\ncriteria:\n  cost: {weight: 1}\n  crashy: {weight: 1, timeout_ms: 100}\n",
+                      "test.yaml", "."),
+      load_plugins({INSOURCE_PLUGIN_DIR, test::fixture_plugin_dir("crashy")}, trust));
+  static const char* const kDeaths[] = {"segv", "abort", "exit"};
+  const int kLines = 2000;
+  std::string text;
+  std::vector<std::string> want;  // per line: "ok", "parse" or the death
+  for (int i = 0; i < kLines; ++i) {
+    std::string head = "{\"id\":\"c" + std::to_string(i) + "\",\"facts\":{\"cost.hours\":" + std::to_string(1 + i % 40) +
+                       ",\"cost.internal_rate\":50,\"cost.external_rate\":70";
+    if (i % 400 == 17) {
+      text += head + ",\"crashy.mode\":\"hang\"}}\n";
+      want.push_back("hang");
+    } else if (i % 10 == 3) {
+      const char* death = kDeaths[(i / 10) % 3];
+      text += head + ",\"crashy.mode\":\"" + death + "\"}}\n";
+      want.push_back(death);
+    } else if (i % 10 == 6) {
+      text += head + ",\"crashy.mode\":\n";  // malformed
+      want.push_back("parse");
+    } else {
+      text += head + ",\"crashy.mode\":\"ok\"}}\n";
+      want.push_back("ok");
+    }
+  }
+  std::string first;
+  for (int jobs : {1, 2}) {
+    SCOPED_TRACE(jobs);
+    BatchStats s;
+    std::string out = run(p, text, jobs, &s);
+    if (jobs == 1) first = out;
+    else EXPECT_EQ(out, first) << "jobs 2 differs from jobs 1";
+    std::istringstream lines(out);
+    std::string line;
+    size_t n = 0;
+    uint64_t ok = 0, plugin = 0, parse = 0;
+    while (std::getline(lines, line)) {
+      ASSERT_LT(n, want.size()) << "more records than lines";
+      auto r = nlohmann::json::parse(line);
+      const std::string& w = want[n];
+      if (w == "ok") {
+        ++ok;
+        EXPECT_EQ(r["id"], "c" + std::to_string(n)) << line;
+        EXPECT_EQ(r["scores"]["crashy"], 0.5) << line;
+      } else if (w == "parse") {
+        ++parse;
+        EXPECT_EQ(r["error"]["kind"], "parse") << line;
+      } else {
+        ++plugin;
+        EXPECT_EQ(r["id"], "c" + std::to_string(n)) << line;
+        EXPECT_EQ(r["error"]["kind"], "plugin") << line;
+        const std::string m = r["error"]["message"];
+        const char* expect = w == "segv"    ? "signal 11"
+                             : w == "abort" ? "signal 6"
+                             : w == "exit"  ? "exited with status 7"
+                                            : "did not answer within 100 ms";
+        EXPECT_NE(m.find(expect), std::string::npos) << line;
+      }
+      ++n;
+    }
+    EXPECT_EQ(n, want.size()) << "one record per line";
+    EXPECT_EQ(s.records, static_cast<uint64_t>(kLines));
+    EXPECT_EQ(s.plugin_errors, plugin);
+    EXPECT_EQ(s.parse_errors, parse);
+    EXPECT_EQ(s.errors, plugin + parse);
+    EXPECT_EQ(ok + plugin + parse, static_cast<uint64_t>(kLines));
+  }
+}
+
 TEST(BatchNoLostRecords, FaultsFailTheirCases) { check("fail"); }
 TEST(BatchNoLostRecords, FaultsAbstain) { check("abstain"); }
 TEST(BatchNoLostRecords, FaultsForceReview) { check("review"); }

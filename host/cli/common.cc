@@ -13,7 +13,8 @@ namespace insource::cli {
 void add_plugin_options(CLI::App* cmd, EngineOptions* o) {
   cmd->add_option("--plugins", o->plugin_dirs,
                   "A folder of plugins to load (repeatable); also INSOURCE_PLUGIN_PATH, then the folder beside the binary")
-      ->type_name("DIR");
+      ->type_name("DIR")
+      ->allow_extra_args(false);  // one folder per --plugins: `--plugins DIR cases.jsonl` must not swallow the input
   cmd->add_flag("--no-default-plugins", o->no_default_plugins,
                 "Do not load the plugins installed beside the binary");
   cmd->add_flag("--allow-writable-plugins", o->allow_writable_plugins,
