@@ -158,5 +158,33 @@ TEST(PluginTrust, DecideRefusesATamperedPinnedPlugin) {
   EXPECT_EQ(run("--allow-writable-plugins").first, 0) << run("--allow-writable-plugins").second;
 }
 
+// check and diff load a policy as decide does: with its pins (they used to
+// load every plugin file on the path and never look at the pins).
+TEST(PluginTrust, CheckAndDiffRefuseATamperedPinnedPlugin) {
+  PluginCopy copy("check");
+  fs::path rules = copy.dir / "rules.yaml", kase = copy.dir / "case.yaml";
+  std::ofstream(rules) << "insource: 1\ncriteria: {faulty: {weight: 1, sha256: " << copy.hash() << "}}\n";
+  std::ofstream(kase) << "id: x\nfacts: {faulty: {mode: ok}}\n";
+  auto run = [&](const std::string& args) {
+    std::string cmd = std::string(INSOURCE_BINARY) + " " + args + " >/dev/null 2>" + (copy.dir / "err").string();
+    int status = std::system(cmd.c_str());
+    std::ifstream in(copy.dir / "err");
+    std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return std::make_pair(WEXITSTATUS(status), err);
+  };
+  const std::string plugins = "--no-default-plugins --plugins " + copy.dir.string();
+  const std::string check = "check " + plugins + " --rules " + rules.string();
+  const std::string diff = "diff " + plugins + " " + rules.string() + " " + rules.string() + " " + kase.string();
+  EXPECT_EQ(run(check).first, 0) << run(check).second;
+  EXPECT_EQ(run(diff).first, 0) << run(diff).second;
+  std::ofstream(copy.file, std::ios::binary | std::ios::app) << '\0';
+  auto [code, err] = run(check);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(err.find("refused without loading"), std::string::npos) << err;
+  auto [code2, err2] = run(diff);
+  EXPECT_EQ(code2, 2);
+  EXPECT_NE(err2.find("refused without loading"), std::string::npos) << err2;
+}
+
 }  // namespace
 }  // namespace insource

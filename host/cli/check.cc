@@ -25,13 +25,11 @@ nlohmann::ordered_json diagnostic_json(const Diagnostic& d) {
 }
 
 int run_check(const CheckOptions& o) {
-  PluginSet plugins;
-  if (!load_plugin_set(o.engine, &plugins)) return kExitFailed;
   const std::string label = o.engine.rules.empty() ? kEmbeddedRulesLabel : o.engine.rules;
   std::vector<Diagnostic> diags;
   std::shared_ptr<const Policy> policy;
   try {
-    policy = load_policy(o.engine.rules, std::move(plugins));
+    policy = build_policy(o.engine);  // with the rules' pins and isolation, as decide loads them
     diags = static_checks(*policy);
   } catch (const RulesError& e) {
     diags = e.diagnostics();

@@ -70,15 +70,20 @@ bool load_plugin_set(const EngineOptions& o, PluginSet* out) {
   }
 }
 
+std::shared_ptr<const Policy> build_policy(const EngineOptions& o) {
+  // The rules first: their sha256 pins decide which plugin files may be opened
+  // at all, and their isolate keys which ones may be opened in this process.
+  RulesDoc doc = read_policy_rules(o.rules);
+  PluginTrust trust = plugin_trust_of(doc, o.allow_writable_plugins);
+  trust.isolate_all = o.isolate;
+  trust.isolation = o.isolation;
+  PluginSet plugins = load_plugins(plugin_search_path(o.plugin_dirs, !o.no_default_plugins), trust);
+  return Policy::compile(std::move(doc), std::move(plugins));
+}
+
 std::shared_ptr<const Policy> load_engine(const EngineOptions& o) {
   try {
-    // The rules first: their sha256 pins decide which plugin files may be opened at all.
-    RulesDoc doc = read_policy_rules(o.rules);
-    PluginTrust trust = plugin_trust_of(doc, o.allow_writable_plugins);
-    trust.isolate_all = o.isolate;
-    trust.isolation = o.isolation;
-    PluginSet plugins = load_plugins(plugin_search_path(o.plugin_dirs, !o.no_default_plugins), trust);
-    return Policy::compile(std::move(doc), std::move(plugins));
+    return build_policy(o);
   } catch (const RulesError& e) {
     for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
     return nullptr;

@@ -39,6 +39,8 @@ void add_engine_options(CLI::App* cmd, EngineOptions* o);
 // Loads the plugins and the policy; prints every problem to stderr and
 // returns null when they cannot be used.
 std::shared_ptr<const Policy> load_engine(const EngineOptions& o);
+// As load_engine, but throws RulesError or PluginError.
+std::shared_ptr<const Policy> build_policy(const EngineOptions& o);
 bool load_plugin_set(const EngineOptions& o, PluginSet* out);
 // The options as a PolicySource (serve, replay).
 PolicySource policy_source_of(const EngineOptions& o);

@@ -9,29 +9,20 @@ namespace insource::cli {
 namespace {
 
 struct DiffOptions {
-  EngineOptions engine;  // plugins only
+  EngineOptions engine;  // plugins only: the rules are the two compared
   std::string old_rules, new_rules;
   std::vector<std::string> cases;
   std::string format = "text";
   bool fail_on_change = false;
 };
 
-std::shared_ptr<const Policy> load_rules(const std::string& file, const PluginSet& plugins) {
-  try {
-    return load_policy(file, plugins);
-  } catch (const RulesError& e) {
-    for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
-  } catch (const PluginError& e) {
-    std::cerr << "insource: " << e.what() << "\n";
-  }
-  return nullptr;
-}
-
 int run_diff(const DiffOptions& o) {
-  PluginSet plugins;
-  if (!load_plugin_set(o.engine, &plugins)) return kExitUsage;
-  auto before = load_rules(o.old_rules, plugins);
-  auto after = load_rules(o.new_rules, plugins);
+  // Each side with its own rules' pins and isolation, exactly as decide would load it.
+  EngineOptions old_side = o.engine, new_side = o.engine;
+  old_side.rules = o.old_rules;
+  new_side.rules = o.new_rules;
+  auto before = load_engine(old_side);
+  auto after = load_engine(new_side);
   if (!before || !after) return kExitUsage;
   PolicyDiff d = diff_policies(before, after, o.cases);
   if (o.format == "json") std::cout << policy_diff_json(d).dump(2) << "\n";
