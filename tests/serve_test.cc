@@ -514,6 +514,34 @@ TEST(Serve, APluginFaultIsAnErrorForThatCaseOnly) {
   EXPECT_EQ(c->Get("/healthz")->status, 200);
 }
 
+// --isolate: a plugin that segfaults or hangs costs its case a fault; the
+// server, the other criteria and the next request carry on.
+TEST(Serve, IsolatedPluginsThatCrashOrHangDoNotTakeTheServerDown) {
+  TempDir d;
+  std::string rules = d.write("crashy.yaml",
+                              "insource: 1\ncriteria: {cost: {weight: 1}, crashy: {weight: 1, on_error: abstain}}\n");
+  ServerProcess s(d, {"--rules", rules, "--plugins", std::string(INSOURCE_FIXTURE_PLUGIN_DIR) + "/crashy", "--isolate",
+                      "--plugin-timeout", "200"});
+  ASSERT_TRUE(s.running()) << s.stderr_text();
+  auto c = s.client();
+  for (const char* mode : {"segv", "hang", "abort"}) {
+    SCOPED_TRACE(mode);
+    auto r = c->Post("/v1/decide", std::string(R"({"id":"x","facts":{"crashy":{"mode":")") + mode + R"("}}})",
+                     "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    json j = json::parse(r->body);
+    EXPECT_TRUE(j["criteria"]["crashy"]["abstained"]) << r->body;
+    EXPECT_NE(j.dump().find("fixture-crashy"), std::string::npos) << r->body;
+    r = c->Post("/v1/decide", R"({"id":"y","facts":{"crashy":{"mode":"ok"}}})", "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(json::parse(r->body)["verdict"], "insource") << r->body;
+  }
+  auto m = c->Get("/metrics");
+  EXPECT_EQ(metric(m->body, "insource_plugin_faults_total{criterion=\"crashy\"}"), 3);
+  EXPECT_EQ(c->Get("/healthz")->status, 200);
+}
+
 TEST(Serve, ARequestThatRunsOutOfItsTimeBudget) {
   TempDir d;
   ServerProcess s(d, {"--request-budget-ms", "1", "--max-body-bytes", "4000000"});

@@ -360,12 +360,13 @@ struct Server::Impl {
   };
 
   void count_answer(const Answer& a) {
+    // Every fault counts, also one that on_error absorbed into a verdict.
+    for (const std::string& c : a.faulty) metrics.plugin_fault(c);
     if (!a.failed) {
       metrics.decisions(a.verdict);
       return;
     }
     metrics.error(ErrorKind::kPlugin);
-    for (const std::string& c : a.faulty) metrics.plugin_fault(c);
   }
 
   void decide_one(ThreadEngine& te, const PolicySnapshot& snap, const Case& c, const std::optional<ExplainLevel>& explain,
@@ -377,9 +378,8 @@ struct Server::Impl {
     a.id = decision_id(next_id.fetch_add(1, std::memory_order_relaxed));
     a.failed = d.failed;
     a.verdict = d.verdict;
-    if (d.failed)
-      for (size_t i = 0; i < d.criteria.size() && i < p.criteria().size(); ++i)
-        if (d.criteria[i].state == CriterionOutcome::State::kFailed) a.faulty.push_back(p.criteria()[i].name);
+    for (size_t i = 0; i < d.criteria.size() && i < p.criteria().size(); ++i)
+      if (d.criteria[i].fault) a.faulty.push_back(p.criteria()[i].name);
     json rec = decision_json(p, c, d);
     a.log_record = rec.dump();
     if (!explain && !margins) {
@@ -602,10 +602,10 @@ struct Server::Impl {
           Decision& d = te.decision;
           te.evaluator->decide(te.kase, &d, job.detail);
           const size_t record_at = out->size();
+          for (size_t i = 0; i < d.criteria.size() && i < policy.criteria().size(); ++i)
+            if (d.criteria[i].fault) metrics.plugin_fault(policy.criteria()[i].name);
           if (d.failed) {
             error(te.kase.id, ErrorKind::kPlugin, d.error);
-            for (size_t i = 0; i < d.criteria.size() && i < policy.criteria().size(); ++i)
-              if (d.criteria[i].state == CriterionOutcome::State::kFailed) metrics.plugin_fault(policy.criteria()[i].name);
           } else {
             ++decided[static_cast<size_t>(d.verdict)];
             if (job.detail) {
