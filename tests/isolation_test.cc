@@ -121,6 +121,29 @@ TEST(Isolation, EachWayToDieIsAFaultAndTheNextCaseIsDecided) {
   }
 }
 
+// The worker answers a case in one send, so a crash loses the votes it had
+// already computed: they are asked again of the new worker, and only the
+// plugin that was running is blamed.
+TEST(Isolation, TheOtherCriteriaOfACrashedCaseStillVote) {
+  RulesDoc doc = read_rules_text(
+      "insource: 1\ncriteria:\n  crashy: {weight: 1, on_error: abstain, timeout_ms: 200}\n  cost: {weight: 1}\n"
+      "  faulty: {weight: 1}\n",
+      "test.yaml", ".");
+  auto p = Policy::compile(std::move(doc), isolated_plugins({"crashy", "faulty"}, true));
+  Evaluator e(p);
+  for (const char* mode : {"segv", "hang"}) {
+    SCOPED_TRACE(mode);
+    Decision d;
+    e.decide(test::case_from(*p, crashy_case(mode) + "  faulty.mode: ok\n"), &d, true);
+    EXPECT_FALSE(d.failed) << d.error;
+    EXPECT_EQ(d.faults, 1);
+    EXPECT_TRUE(d.criteria[test::crit(*p, "crashy")].fault);
+    EXPECT_EQ(d.criteria[test::crit(*p, "cost")].state, CriterionOutcome::State::kVoted);
+    EXPECT_EQ(d.criteria[test::crit(*p, "faulty")].score, 0.5);
+    EXPECT_EQ(d.criteria[test::crit(*p, "faulty")].rationale, "fine");
+  }
+}
+
 TEST(Isolation, IsolatedVotesEqualInProcessVotes) {
   auto isolated = Policy::compile(read_rules_text(tools_test::read_file(std::string(INSOURCE_SOURCE_DIR) + "/rules/default.yaml"),
                                                   "default.yaml", "."),

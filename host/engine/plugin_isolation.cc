@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +32,20 @@ constexpr const char* kWorkerName = "insource-plugin-worker";
 constexpr uint32_t kMinSetupMs = 10000;
 
 std::string errno_text(int e) { return std::strerror(e); }
+
+int64_t monotonic_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// Moves `fd` above `floor` (dup2 onto its own number would keep CLOEXEC).
+int above(int fd, int floor) {
+  if (fd > floor) return fd;
+  int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
+  ::close(fd);
+  return moved;
+}
 
 bool executable(const fs::path& p) {
   std::error_code ec;
@@ -66,6 +81,11 @@ fs::path find_plugin_worker() {
 
 // --- WorkerProcess ---------------------------------------------------------
 
+WorkerProcess::~WorkerProcess() {
+  stop();
+  if (progress_) ::munmap(progress_, wire::kProgressBytes);
+}
+
 void WorkerProcess::start() {
   stop();
   const fs::path exe = config_.worker.empty() ? find_plugin_worker() : config_.worker;
@@ -73,15 +93,31 @@ void WorkerProcess::start() {
   // CLOEXEC on both ends: a worker started by another thread at the same time must not inherit ours.
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
     throw PluginError("cannot create a socket for the plugin worker: " + errno_text(errno));
-  // The worker's end becomes its fd 3; dup2 onto the same number would keep CLOEXEC, so keep it above 3.
-  if (sv[1] <= 3) {
-    int moved = ::fcntl(sv[1], F_DUPFD_CLOEXEC, 10);
+  int shared = ::memfd_create("insource-worker-progress", MFD_CLOEXEC);
+  if (shared < 0 || ::ftruncate(shared, wire::kProgressBytes) != 0) {
+    int e = errno;
+    ::close(sv[0]);
     ::close(sv[1]);
-    sv[1] = moved;
+    if (shared >= 0) ::close(shared);
+    throw PluginError("cannot create the shared page for the plugin worker: " + errno_text(e));
   }
+  if (progress_) ::munmap(progress_, wire::kProgressBytes);
+  void* page = ::mmap(nullptr, wire::kProgressBytes, PROT_READ | PROT_WRITE, MAP_SHARED, shared, 0);
+  progress_ = page == MAP_FAILED ? nullptr : new (page) wire::Progress();
+  if (!progress_) {
+    int e = errno;
+    ::close(sv[0]);
+    ::close(sv[1]);
+    ::close(shared);
+    throw PluginError("cannot map the shared page for the plugin worker: " + errno_text(e));
+  }
+  // The worker's ends become its fds 3 and 4.
+  sv[1] = above(sv[1], wire::kProgressFd);
+  shared = above(shared, wire::kProgressFd);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, sv[1], 3);
+  posix_spawn_file_actions_adddup2(&actions, shared, wire::kProgressFd);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   // A host thread may block signals (the server's signal thread does) or
@@ -109,6 +145,7 @@ void WorkerProcess::start() {
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   ::close(sv[1]);
+  ::close(shared);
   if (rc != 0) {
     ::close(sv[0]);
     throw PluginError("cannot start the plugin worker " + exe_s + ": " + errno_text(rc));
@@ -309,85 +346,128 @@ void IsolatedPlugins::add(size_t member, const insource_value* facts, size_t cou
   for (size_t i = 0; i < count; ++i) w.value(facts[i]);
 }
 
-void IsolatedPlugins::send_items(size_t from) {
+void IsolatedPlugins::send_pending() {
   frame_.clear();
   wire::Writer w(&frame_);
   w.begin(wire::Kind::kEvaluate);
+  w.u32(++request_);
   w.u32(flags_);
-  w.u32(static_cast<uint32_t>(item_member_.size() - from));
-  frame_.append(items_, item_start_[from], std::string::npos);
+  w.u32(static_cast<uint32_t>(pending_.size()));
+  for (uint32_t item : pending_) {
+    const size_t from = item_start_[item];
+    const size_t to = item + 1 < item_start_.size() ? item_start_[item + 1] : items_.size();
+    frame_.append(items_, from, to - from);
+  }
   w.finish();
+  answered_ = 0;
   // A worker that is already gone shows as kDied on the first read.
   worker_.send(frame_);
 }
 
-void IsolatedPlugins::fault_rest(size_t from, const std::string& why) {
-  for (size_t i = from; i < item_member_.size(); ++i) {
-    const Member& m = members_[item_member_[i]];
-    Result& res = results_[item_member_[i]];
-    res = Result{};
-    res.status = INSOURCE_ERR_INTERNAL;
-    res.fault = "plugin " + m.plugin->name() + " (criterion " + m.criterion + ") " + why;
+void IsolatedPlugins::fault(size_t item, const std::string& why) {
+  const Member& m = members_[item_member_[item]];
+  Result& res = results_[item_member_[item]];
+  res = Result{};
+  res.status = INSOURCE_ERR_INTERNAL;
+  res.fault = "plugin " + m.plugin->name() + " (criterion " + m.criterion + ") " + why;
+}
+
+long IsolatedPlugins::collect(std::string* why) {
+  const wire::Progress& progress = worker_.progress();
+  // Which pending item the worker is in, and until when it may run: from
+  // the shared page once the worker has started this request, else the
+  // first unanswered item from now.
+  auto current = [&](int64_t* deadline_ns) -> size_t {
+    size_t at = answered_;
+    int64_t started = monotonic_ns();
+    if (progress.request.load(std::memory_order_acquire) == request_) {
+      size_t k = progress.item.load(std::memory_order_acquire);
+      int64_t t = progress.started_ns.load(std::memory_order_acquire);
+      if (k >= answered_ && k < pending_.size() && t > 0) at = k, started = t;
+    }
+    *deadline_ns = started + int64_t{members_[item_member_[pending_[at]]].timeout_ms} * 1000000;
+    return at;
+  };
+  while (answered_ < pending_.size()) {
+    int64_t deadline = 0;
+    current(&deadline);
+    const int64_t left_ns = deadline - monotonic_ns();
+    const uint32_t wait_ms = left_ns <= 0 ? 0 : static_cast<uint32_t>(std::min<int64_t>((left_ns + 999999) / 1000000, 1 << 30));
+    wire::Kind kind{};
+    std::string_view payload;
+    WorkerProcess::Wait wait;
+    try {
+      wait = worker_.next(wait_ms, &kind, &payload);
+      if (wait == WorkerProcess::Wait::kFrame && kind == wire::Kind::kVote) {
+        const uint32_t item = pending_[answered_];
+        Result& res = results_[item_member_[item]];
+        wire::Reader r(payload);
+        res.fault.clear();
+        res.status = r.i32();
+        res.vote = insource_vote{};
+        res.vote.abstain = r.u8();
+        res.vote.score = r.f64();
+        bool has_rationale = r.u8() != 0;
+        res.rationale = r.str();
+        bool has_message = r.u8() != 0;
+        res.message = r.str();
+        res.vote.rationale = has_rationale ? res.rationale.c_str() : nullptr;
+        res.vote.message = has_message ? res.message.c_str() : nullptr;
+        ++answered_;
+        continue;
+      }
+      if (wait == WorkerProcess::Wait::kTimeout) {
+        int64_t now_deadline = 0;
+        size_t at = current(&now_deadline);
+        if (monotonic_ns() < now_deadline) continue;  // the worker moved on to another call meanwhile
+        const Member& m = members_[item_member_[pending_[at]]];
+        worker_.stop();
+        *why = "did not answer within " + std::to_string(m.timeout_ms) + " ms; its worker process was killed";
+        return static_cast<long>(at);
+      }
+      if (wait == WorkerProcess::Wait::kDied) {
+        int64_t ignored = 0;
+        size_t at = current(&ignored);
+        *why = "crashed: its worker process " + worker_.stop(true);
+        return static_cast<long>(at);
+      }
+      *why = "broke the worker protocol; its worker process " + worker_.stop();
+    } catch (const wire::WireError& e) {
+      *why = std::string("sent a garbled reply (") + e.what() + "); its worker process " + worker_.stop();
+    }
+    return static_cast<long>(answered_);
   }
+  return -1;
 }
 
 void IsolatedPlugins::run() {
-  const size_t n = item_member_.size();
-  size_t next = 0;  // the first item without a result
-  while (next < n) {
+  pending_.clear();
+  for (uint32_t i = 0; i < item_member_.size(); ++i) pending_.push_back(i);
+  while (!pending_.empty()) {
     if (!worker_.running()) {
       try {
         ++restarts_;
         start_worker();
       } catch (const PluginError& e) {
-        fault_rest(next, std::string("could not run: its worker process could not be restarted: ") + e.what());
+        for (uint32_t item : pending_)
+          fault(item, std::string("could not run: its worker process could not be restarted: ") + e.what());
         return;
       }
     }
-    send_items(next);
-    while (next < n) {
-      const Member& m = members_[item_member_[next]];
-      Result& res = results_[item_member_[next]];
-      wire::Kind kind{};
-      std::string_view payload;
-      WorkerProcess::Wait wait;
-      std::string why;
-      try {
-        wait = worker_.next(m.timeout_ms, &kind, &payload);
-        if (wait == WorkerProcess::Wait::kFrame && kind == wire::Kind::kVote) {
-          wire::Reader r(payload);
-          res.fault.clear();
-          res.status = r.i32();
-          res.vote = insource_vote{};
-          res.vote.abstain = r.u8();
-          res.vote.score = r.f64();
-          bool has_rationale = r.u8() != 0;
-          res.rationale = r.str();
-          bool has_message = r.u8() != 0;
-          res.message = r.str();
-          res.vote.rationale = has_rationale ? res.rationale.c_str() : nullptr;
-          res.vote.message = has_message ? res.message.c_str() : nullptr;
-          ++next;
-          continue;
-        }
-        if (wait == WorkerProcess::Wait::kTimeout) {
-          worker_.stop();
-          why = "did not answer within " + std::to_string(m.timeout_ms) + " ms; its worker process was killed";
-        } else if (wait == WorkerProcess::Wait::kDied) {
-          why = "crashed: its worker process " + worker_.stop(true);
-        } else {
-          why = "broke the worker protocol; its worker process " + worker_.stop();
-        }
-      } catch (const wire::WireError& e) {
-        why = std::string("sent a garbled reply (") + e.what() + "); its worker process " + worker_.stop();
-      }
-      spdlog::warn("plugin {} (criterion {}) {}; starting a new worker", m.plugin->name(), m.criterion, why);
-      res = Result{};
-      res.status = INSOURCE_ERR_INTERNAL;
-      res.fault = "plugin " + m.plugin->name() + " (criterion " + m.criterion + ") " + why;
-      ++next;
-      break;  // the items after it go to a new worker
-    }
+    send_pending();
+    std::string why;
+    long blamed = collect(&why);
+    if (blamed < 0) return;
+    const uint32_t item = pending_[static_cast<size_t>(blamed)];
+    const Member& m = members_[item_member_[item]];
+    spdlog::warn("plugin {} (criterion {}) {}; starting a new worker", m.plugin->name(), m.criterion, why);
+    fault(item, why);
+    // The calls answered keep their votes; the others (those the worker
+    // finished but had not yet sent, and those after) go to a new worker.
+    std::vector<uint32_t> rest;
+    for (size_t k = answered_; k < pending_.size(); ++k)
+      if (k != static_cast<size_t>(blamed)) rest.push_back(pending_[k]);
+    pending_.swap(rest);
   }
 }
 

@@ -32,7 +32,7 @@ std::filesystem::path find_plugin_worker();
 class WorkerProcess {
  public:
   explicit WorkerProcess(IsolationConfig config) : config_(std::move(config)) {}
-  ~WorkerProcess() { stop(); }
+  ~WorkerProcess();
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
@@ -48,6 +48,9 @@ class WorkerProcess {
   // stays valid until the next call.
   Wait next(uint32_t timeout_ms, wire::Kind* kind, std::string_view* payload);
 
+  // The worker's progress through the current request (plugin_wire.h).
+  const wire::Progress& progress() const { return *progress_; }
+
   // Kills the worker (if still running), reaps it and says how it ended:
   // "was killed by signal 11 (Segmentation fault)", "exited with status 3".
   // `dying`: it closed its end, so wait up to 2 s for it to end by itself
@@ -58,6 +61,7 @@ class WorkerProcess {
   IsolationConfig config_;
   pid_t pid_ = -1;
   int fd_ = -1;
+  wire::Progress* progress_ = nullptr;  // shared with the worker; mapped by start()
   std::string in_;       // bytes received, not yet consumed
   size_t consumed_ = 0;  // of in_, by the frame last returned
 };
@@ -71,9 +75,10 @@ std::shared_ptr<const Plugin> probe_plugin(const std::filesystem::path& file, co
 
 // The isolated criteria of one Evaluator, all in one worker process that
 // holds one instance of each. A case's isolated criteria are decided in one
-// round trip; the worker answers vote by vote, so a crash or a timeout is
-// blamed on exactly the plugin that was running, and the criteria after it
-// are asked again of a restarted worker. Not thread-safe (one per Evaluator).
+// round trip (one send each way). The worker records in shared memory which
+// call it is in and since when, so a crash or a timeout is blamed on exactly
+// the plugin that was running, and the other criteria of the case are asked
+// again of a restarted worker. Not thread-safe (one per Evaluator).
 class IsolatedPlugins {
  public:
   struct Member {
@@ -107,8 +112,12 @@ class IsolatedPlugins {
 
  private:
   void start_worker();  // throws PluginError
-  void send_items(size_t from);
-  void fault_rest(size_t from, const std::string& why);
+  void send_pending();
+  // Waits for the votes of the pending items; returns the position (in
+  // pending_) of the item to blame when the worker crashed or hung, with
+  // `why` set, or -1 when every vote came.
+  long collect(std::string* why);
+  void fault(size_t item, const std::string& why);
 
   std::vector<Member> members_;
   IsolationConfig config_;
@@ -118,6 +127,9 @@ class IsolatedPlugins {
   std::string items_;               // encoded items, back to back
   std::vector<size_t> item_start_;  // offset of each item in items_ (plus the end)
   std::vector<uint32_t> item_member_;
+  std::vector<uint32_t> pending_;  // items without a result, in the order sent
+  size_t answered_ = 0;            // of pending_, in order
+  uint32_t request_ = 0;           // numbers the requests (wire::Progress::request)
   std::string frame_;
   std::vector<Result> results_;
   uint64_t restarts_ = 0;

@@ -8,6 +8,7 @@
 
 #include <insource/plugin.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -23,6 +24,23 @@ class WireError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The worker's progress through a kEvaluate request, in a page of memory the
+// host and the worker share (a memfd the worker gets as fd 4). The worker
+// answers a whole request with one send, so the host cannot tell from the
+// socket which plugin was running when the worker crashed or stalled; it
+// reads it here: `request` is the request's number (the host's count), `item`
+// the position of the call within it, `started_ns` when it began
+// (CLOCK_MONOTONIC, the same clock in both processes).
+struct Progress {
+  std::atomic<uint32_t> request{0};
+  std::atomic<uint32_t> item{0};
+  std::atomic<int64_t> started_ns{0};
+};
+static_assert(std::atomic<uint32_t>::is_always_lock_free && std::atomic<int64_t>::is_always_lock_free,
+              "Progress is shared between processes: its atomics must be lock-free");
+inline constexpr int kProgressFd = 4;  // in the worker
+inline constexpr size_t kProgressBytes = 4096;
+
 // The largest frame either end accepts (a case's facts or a descriptor are far smaller).
 inline constexpr uint32_t kMaxFrame = 64u << 20;
 
@@ -30,7 +48,7 @@ enum class Kind : uint8_t {
   // host -> worker
   kProbe = 1,     // path: load the file, reply kDescriptor or kError
   kSetup = 2,     // members (path, sha256, params): load and instantiate each, reply kReady or kError
-  kEvaluate = 3,  // flags, items (member, facts): reply one kVote per item, in order
+  kEvaluate = 3,  // request number, flags, items (member, facts): reply one kVote per item, in order, in one send
   // worker -> host
   kDescriptor = 10,
   kReady = 11,

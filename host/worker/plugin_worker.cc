@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -18,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <exception>
 #include <memory>
 #include <string>
@@ -98,8 +100,16 @@ void check_hash(const std::string& path, const std::string& sha256) {
                       "); not loaded");
 }
 
+int64_t monotonic_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 class Worker {
  public:
+  explicit Worker(wire::Progress* progress) : progress_(progress) {}
+
   // Returns false when the host is gone.
   bool serve(wire::Kind kind, wire::Reader& r) {
     switch (kind) {
@@ -161,12 +171,20 @@ class Worker {
   }
 
   bool evaluate(wire::Reader& r) {
+    const uint32_t request = r.u32();
     const uint32_t flags = r.u32();
-    for (uint32_t n = r.u32(); n > 0; --n) {
+    const uint32_t n = r.u32();
+    out_.clear();
+    for (uint32_t item = 0; item < n; ++item) {
       const uint32_t member = r.u32();
       const uint32_t count = r.u32();
       facts_.clear();
       for (uint32_t k = 0; k < count; ++k) facts_.push_back(r.value());
+      // Tell the host which call runs from when: if it never returns (or
+      // takes the process down), the host knows whom to blame.
+      progress_->started_ns.store(monotonic_ns(), std::memory_order_relaxed);
+      progress_->item.store(item, std::memory_order_relaxed);
+      progress_->request.store(request, std::memory_order_release);
       insource_vote vote{};
       int32_t status = INSOURCE_ERR_INTERNAL;
       std::string thrown;
@@ -186,9 +204,6 @@ class Worker {
         vote.message = thrown.c_str();
         status = INSOURCE_ERR_INTERNAL;
       }
-      // One frame per vote, sent at once: if the next plugin crashes, the
-      // host already has every vote before it and knows whom to blame.
-      out_.clear();
       wire::Writer w(&out_);
       w.begin(wire::Kind::kVote);
       w.i32(status);
@@ -199,15 +214,15 @@ class Worker {
       w.u8(vote.message ? 1 : 0);
       w.str(vote.message ? vote.message : "");
       w.finish();
-      if (!write_all(out_)) return false;
     }
-    return true;
+    return write_all(out_);  // one send for the whole request: one wake-up of the host
   }
 
   std::vector<std::shared_ptr<const Plugin>> plugins_;
   std::vector<std::unique_ptr<PluginInstance>> instances_;
   std::vector<insource_value> facts_;
   std::string out_;
+  wire::Progress* progress_;
 };
 
 }  // namespace
@@ -249,7 +264,12 @@ int main(int argc, char** argv) {
     }
   }
 
-  Worker worker;
+  void* page = ::mmap(nullptr, wire::kProgressBytes, PROT_READ | PROT_WRITE, MAP_SHARED, wire::kProgressFd, 0);
+  if (page == MAP_FAILED) {
+    spdlog::error("cannot map the page shared with the host (fd {}): {}", wire::kProgressFd, std::strerror(errno));
+    return 2;
+  }
+  Worker worker(static_cast<wire::Progress*>(page));
   std::string buf;
   size_t used = 0;
   wire::Kind kind{};
