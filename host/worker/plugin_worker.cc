@@ -38,14 +38,37 @@ namespace wire = insource::wire;
 
 constexpr int kSocket = 3;
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;  // their shadow memory needs far more address space than any limit here
+}  // namespace
+
+// Sanitizer builds (GCC spells it __SANITIZE_*__, clang __has_feature).
+#if defined(__SANITIZE_ADDRESS__)
+#define INSOURCE_WORKER_ASAN 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
+#if __has_feature(address_sanitizer)
+#define INSOURCE_WORKER_ASAN 1
 #endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define INSOURCE_WORKER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define INSOURCE_WORKER_TSAN 1
+#endif
+#endif
+
+#ifdef INSOURCE_WORKER_ASAN
+// A sanitized worker must still die of a plugin's SIGSEGV the way a normal
+// one does (the host reports the signal); ASan would turn it into exit(1).
+extern "C" const char* __asan_default_options() { return "handle_segv=0:handle_sigbus=0:detect_leaks=0"; }
+#endif
+#ifdef INSOURCE_WORKER_TSAN
+extern "C" const char* __tsan_default_options() { return "handle_segv=0:handle_sigbus=0"; }
+#endif
+
+namespace {
+
+#if defined(INSOURCE_WORKER_ASAN) || defined(INSOURCE_WORKER_TSAN)
+constexpr bool kSanitized = true;  // their shadow memory needs far more address space than any limit here
 #else
 constexpr bool kSanitized = false;
 #endif
