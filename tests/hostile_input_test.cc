@@ -1,4 +1,4 @@
-// Hostile input (docs/reliability.md section 3): each limit with a test, and a
+// Hostile input (docs/reliability.md section 4): each limit with a test, and a
 // table of awkward inputs (non-UTF-8, BOM, CRLF, empty, duplicate keys, huge
 // numbers, .nan/.inf, wrong scalar types) each giving a clear error or the
 // documented acceptance, never a crash.

@@ -1,4 +1,4 @@
-// "No lost records" (docs/reliability.md section 4): a batch over thousands of
+// "No lost records" (docs/reliability.md section 5): a batch over thousands of
 // lines mixing good cases, malformed lines, bad cases and cases that make a
 // plugin fault yields exactly one record per line, in order, and a summary
 // that adds up, at --jobs 1 and 4, whatever the fault policy.

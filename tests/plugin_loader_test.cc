@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "plugin_loader.h"
+#include "sha256.h"
 #include "test_util.h"
 
 namespace insource {
@@ -112,6 +113,33 @@ TEST(PluginLoader, PluginRefusingItsParametersIsAnErrorWithItsMessage) {
   } catch (const PluginError& e) {
     EXPECT_NE(std::string(e.what()).find("scale must be a number >= 0"), std::string::npos) << e.what();
   }
+}
+
+// docs/reliability.md section 3: every plugin loaded is logged with its path
+// and SHA-256 (and whether it is isolated).
+TEST(PluginLoader, EveryLoadedPluginIsLoggedWithPathAndHash) {
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(32);
+  auto logger = std::make_shared<spdlog::logger>("test", sink);
+  logger->set_level(spdlog::level::info);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+  PluginTrust isolated;
+  isolated.allow_writable = true;
+  isolated.isolate = {"faulty"};
+  PluginSet set = load_plugins({INSOURCE_PLUGIN_DIR, fixture_plugin_dir("faulty")}, isolated);
+  spdlog::set_default_logger(previous);
+  std::string all;
+  for (const auto& l : sink->last_formatted()) all += l;
+  ASSERT_EQ(set.plugins.size(), 6u);
+  for (const auto& p : set.plugins) {
+    SCOPED_TRACE(p->name());
+    EXPECT_EQ(p->sha256(), sha256_file_hex(p->path()));
+    std::string line = "loaded plugin " + p->name() + " " + p->version() + " (" + p->criterion() + ") from " +
+                       p->path().string() + " sha256 " + p->sha256() + (p->isolated() ? " (isolated)" : "");
+    EXPECT_NE(all.find(line), std::string::npos) << all;
+  }
+  EXPECT_TRUE(set.find("faulty")->isolated());
+  EXPECT_FALSE(set.find("cost")->isolated());
 }
 
 TEST(PluginLoader, PluginLogsReachTheHostLogger) {

@@ -1,4 +1,4 @@
-// Plugin trust (docs/reliability.md section 2): sha256 pins in the rules
+// Plugin trust (docs/reliability.md section 3): sha256 pins in the rules
 // (checked on the file before it is ever opened), refusal of plugin files and
 // folders writable by group or others, and --allow-writable-plugins.
 #include <sys/stat.h>

@@ -45,7 +45,7 @@ PolicySource policy_source_of(const EngineOptions& o) {
 void add_engine_options(CLI::App* cmd, EngineOptions* o) {
   cmd->add_option("--rules", o->rules, "The rules file (default: the built-in default policy)")->type_name("FILE");
   add_plugin_options(cmd, o);
-  // Hostile-input limits (docs/reliability.md section 3); process-wide, read by the rules and case readers.
+  // Hostile-input limits (docs/reliability.md section 4); process-wide, read by the rules and case readers.
   InputLimits& limits = input_limits();
   cmd->add_option("--max-file-bytes", limits.max_file_bytes, "Refuse a rules or case file larger than this (default 64 MiB)")
       ->type_name("N");

@@ -191,7 +191,7 @@ std::filesystem::path default_plugin_dir();
 // not check permissions or pins: the CLI uses the overload below.
 PluginSet load_plugins(const std::vector<std::filesystem::path>& dirs);
 
-// How far the host trusts plugin files (docs/reliability.md, section 2).
+// How far the host trusts plugin files (docs/reliability.md, section 3).
 struct PluginTrust {
   // criterion -> SHA-256 (lower-case hex) its plugin file must have. When not
   // empty, every candidate file is hashed before anything is loaded, only
