@@ -33,6 +33,7 @@ void print_plugin(const Plugin& p) {
   std::cout << p.criterion() << ": " << p.name() << " " << p.version() << " (ABI " << p.abi_major() << "."
             << p.abi_minor() << ")\n"
             << "  file: " << p.path().string() << "\n"
+            << "  sha256: " << p.sha256() << (p.isolated() ? " (isolated: runs in a worker process)" : "") << "\n"
             << "  " << p.description() << "\n"
             << "  score range: [" << format_number(p.score_min()) << ", " << format_number(p.score_max()) << "]\n";
   std::cout << "  facts:\n";
