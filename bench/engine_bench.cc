@@ -125,6 +125,18 @@ void BM_EvaluatePluginsAndDefaultOverrides(benchmark::State& state) {
 }
 BENCHMARK(BM_EvaluatePluginsAndDefaultOverrides);
 
+// The same with every plugin isolated in a worker process (docs/reliability.md
+// section 2): one round trip per case through a socket pair.
+void BM_EvaluatePluginsIsolated(benchmark::State& state) {
+  PluginTrust trust;
+  trust.allow_writable = true;
+  trust.isolate_all = true;
+  auto p = Policy::compile(read_rules_text(kDefaultNoOverrides, "bench.yaml", INSOURCE_SOURCE_DIR "/rules"),
+                           load_plugins({INSOURCE_PLUGIN_DIR}, trust));
+  decide_loop(state, p, parsed(*p, generated_lines(kCases)));
+}
+BENCHMARK(BM_EvaluatePluginsIsolated);
+
 void BM_FormatCompact(benchmark::State& state) {
   auto p = load_policy("", builtins());
   auto cases = parsed(*p, generated_lines(kCases));
