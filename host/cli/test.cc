@@ -12,8 +12,7 @@ namespace {
 
 struct TestOptions {
   std::vector<std::string> files;
-  std::vector<std::string> plugin_dirs;
-  bool no_default_plugins = false;
+  EngineOptions engine;  // plugins only: each test file names its rules
   std::string format = "text";
   std::string junit;
   bool coverage = false;
@@ -21,7 +20,12 @@ struct TestOptions {
 };
 
 int run_test(const TestOptions& o) {
-  TestRunOptions ro{o.plugin_dirs, o.no_default_plugins};
+  TestRunOptions ro;
+  ro.plugin_dirs = o.engine.plugin_dirs;
+  ro.no_default_plugins = o.engine.no_default_plugins;
+  ro.allow_writable_plugins = o.engine.allow_writable_plugins;
+  ro.isolate_all = o.engine.isolate;
+  ro.isolation = o.engine.isolation;
   std::vector<FileRun> runs;
   for (const std::string& f : o.files) runs.push_back(run_test_file(f, ro));
   const bool want_coverage = o.coverage || o.min_coverage >= 0;
@@ -77,10 +81,7 @@ int run_test(const TestOptions& o) {
 void register_test(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<TestOptions>();
   CLI::App* cmd = app.add_subcommand("test", "Run rule test files: each test's case against its expected verdict, with coverage");
-  cmd->add_option("--plugins", o->plugin_dirs,
-                  "A folder of plugins to load (repeatable), after the test file's own `plugins`")
-      ->type_name("DIR");
-  cmd->add_flag("--no-default-plugins", o->no_default_plugins, "Do not load the plugins installed beside the binary");
+  add_plugin_options(cmd, &o->engine);  // --plugins come after the test file's own `plugins`
   cmd->add_option("--format", o->format, "text (a line per test) or json")->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--junit", o->junit, "Also write a JUnit XML report to FILE (for CI systems)")->type_name("FILE");
   cmd->add_flag("--coverage", o->coverage,

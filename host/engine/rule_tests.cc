@@ -639,8 +639,13 @@ FileRun run_test_file(const std::string& path, const TestRunOptions& options) {
   std::shared_ptr<const Policy> policy;
   std::unique_ptr<Evaluator> evaluator;
   try {
-    PluginSet plugins = load_plugins(plugin_search_path(dirs, !options.no_default_plugins));
-    policy = load_policy(tf.rules, std::move(plugins));
+    // The rules first: their pins and isolate keys decide which plugin files may be opened, and where.
+    RulesDoc doc = read_policy_rules(tf.rules);
+    PluginTrust trust = plugin_trust_of(doc, options.allow_writable_plugins);
+    trust.isolate_all = options.isolate_all;
+    trust.isolation = options.isolation;
+    PluginSet plugins = load_plugins(plugin_search_path(dirs, !options.no_default_plugins), trust);
+    policy = Policy::compile(std::move(doc), std::move(plugins));
     evaluator = std::make_unique<Evaluator>(policy);
   } catch (const RulesError& e) {
     run.errors = e.diagnostics();

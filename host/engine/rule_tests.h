@@ -140,6 +140,11 @@ class Coverage {
 struct TestRunOptions {
   std::vector<std::string> plugin_dirs;  // the command's --plugins
   bool no_default_plugins = false;
+  // As decide loads plugins (docs/reliability.md): the rules' pins always
+  // apply; these are the command's --allow-writable-plugins and isolation.
+  bool allow_writable_plugins = false;
+  bool isolate_all = false;
+  IsolationConfig isolation;
 };
 
 // One test file run against its rules.
