@@ -50,14 +50,37 @@ struct Chunk {
   size_t size = 0;          // bytes of records in `data`
   uint64_t first_line = 1;  // line number of data[0] in the input
   bool oversized = false;   // a single record over the limit: report it, do not parse it
+  bool lines_deferred = false;  // the reader left counting this chunk's lines to the worker (`lines`)
+  uint64_t lines = 0;           // JSON Lines: lines the worker read
+  // The records written: out[0, out_size). `out` is grown, never shrunk, and
+  // written in place (no zero-filling per record); its size is its capacity.
   std::string out;
+  size_t out_size = 0;
   BatchStats stats;
+
+  std::string_view output() const { return std::string_view(out.data(), out_size); }
+  // Room for `n` more bytes at out.data() + out_size.
+  char* reserve(size_t n) {
+    if (out_size + n > out.size()) out.resize(std::max(out.size() * 2, out_size + n + 64 * 1024));
+    return out.data() + out_size;
+  }
+  void append(std::string_view s) {
+    std::memcpy(reserve(s.size()), s.data(), s.size());
+    out_size += s.size();
+  }
 };
 
 // Cuts the input into chunks that end on a record boundary.
 class ChunkReader {
  public:
   ChunkReader(int fd, const BatchOptions& o) : fd_(fd), o_(o) {}
+
+  // JSON Lines only: leave counting a chunk's lines to whoever reads them,
+  // who reports them with add_lines() before the next chunk (one pass over
+  // the bytes instead of two). For a single thread, which reads each chunk
+  // before cutting the next.
+  void defer_line_count() { defer_lines_ = o_.format == InputFormat::kJsonLines; }
+  void add_lines(uint64_t n) { line_ += n; }
 
   // The first row of a CSV input (consumed here so that chunks hold rows only).
   std::string read_csv_header() {
@@ -165,7 +188,9 @@ class ChunkReader {
     c->size = cut;
     c->data.append(kJsonPadding, '\0');
     c->first_line = line_;
-    line_ += static_cast<uint64_t>(std::count(c->data.begin(), c->data.begin() + static_cast<ptrdiff_t>(cut), '\n'));
+    c->lines_deferred = defer_lines_;
+    if (!defer_lines_)
+      line_ += static_cast<uint64_t>(std::count(c->data.begin(), c->data.begin() + static_cast<ptrdiff_t>(cut), '\n'));
     bytes_ += cut;
     return true;
   }
@@ -174,13 +199,19 @@ class ChunkReader {
   // its bytes up to the end of its line (JSON Lines, CSV) or document (YAML).
   bool skip_oversized(Chunk* c) {
     c->oversized = true;
+    c->lines_deferred = false;
     c->first_line = line_;
     c->data.clear();
     c->size = 0;
     uint64_t dropped = 0;
+    bool cleared = false;  // carry_ no longer starts where the record does
     while (true) {
       size_t end = o_.format == InputFormat::kYaml ? last_separator() : carry_.find('\n');
-      if (end != std::string::npos && end > 0) {
+      // At 0 the record's own first line (or separator) only while carry_
+      // still starts with the record: once the bytes before were dropped, a
+      // newline read at the very start of carry_ ends the record (the
+      // records after it were lost with it before).
+      if (end != std::string::npos && (end > 0 || cleared)) {
         size_t cut = o_.format == InputFormat::kYaml ? end : end + 1;
         line_ += static_cast<uint64_t>(std::count(carry_.begin(), carry_.begin() + static_cast<ptrdiff_t>(cut), '\n'));
         carry_.erase(0, cut);
@@ -190,6 +221,7 @@ class ChunkReader {
       line_ += static_cast<uint64_t>(std::count(carry_.begin(), carry_.end(), '\n'));
       dropped += carry_.size();
       carry_.clear();
+      cleared = true;
       if (eof_) {
         bytes_ += dropped;
         return true;
@@ -203,6 +235,7 @@ class ChunkReader {
   std::string carry_;
   bool eof_ = false;
   bool bom_checked_ = false;
+  bool defer_lines_ = false;
   uint64_t line_ = 1;
   uint64_t bytes_ = 0;
 };
@@ -215,7 +248,8 @@ class Worker {
       : policy_(policy), evaluator_(policy), json_(policy->schema()), compact_(compact), o_(o), csv_(csv) {}
 
   void process(Chunk* c) {
-    c->out.clear();
+    c->out_size = 0;
+    c->lines = 0;
     c->stats = BatchStats{};
     if (c->oversized) {
       error(c, c->first_line, {}, "parse",
@@ -250,6 +284,7 @@ class Worker {
       pos = end + 1;
       ++line;
     }
+    c->lines = line - c->first_line;  // one a '\n' (a last line without one ends the input)
   }
 
   void yaml_documents(Chunk* c) {
@@ -323,10 +358,16 @@ class Worker {
     ++c->stats.verdicts[static_cast<size_t>(decision_.verdict)];
     if (decision_.faults) ++c->stats.faulted;
     if (o_.detail) {
-      c->out += decision_json(*policy_, case_, decision_).dump();
-      c->out.push_back('\n');
+      std::string record = decision_json(*policy_, case_, decision_).dump();
+      record.push_back('\n');
+      c->append(record);
+    } else if (decision_.faults == 0) {
+      char* end = compact_.write(c->reserve(compact_.bound(case_)), case_, decision_);
+      c->out_size = static_cast<size_t>(end - c->out.data());
     } else {
-      compact_.append(&c->out, case_, decision_);
+      scratch_.clear();
+      compact_.append(&scratch_, case_, decision_);
+      c->append(scratch_);
     }
   }
 
@@ -336,7 +377,9 @@ class Worker {
     if (kind == "parse") ++c->stats.parse_errors;
     else if (kind == "case") ++c->stats.case_errors;
     else ++c->stats.plugin_errors;
-    append_error_record(&c->out, id, line, kind, message);
+    scratch_.clear();
+    append_error_record(&scratch_, id, line, kind, message);
+    c->append(scratch_);
   }
 
   std::shared_ptr<const Policy> policy_;
@@ -348,9 +391,10 @@ class Worker {
   Case case_;
   Decision decision_;
   std::string message_;
+  std::string scratch_;  // a record built by appending, before it goes to the chunk
 };
 
-void write_all(int fd, const std::string& s) {
+void write_all(int fd, std::string_view s) {
   const char* p = s.data();
   size_t left = s.size();
   while (left > 0) {
@@ -428,9 +472,11 @@ BatchStats run_batch(const std::shared_ptr<const Policy>& policy, int in_fd, int
     // One thread: read, decide and write in turn, with no hand-over at all.
     Worker worker(policy, compact, o, csv);
     Chunk chunk;
+    reader.defer_line_count();
     while (reader.next(&chunk)) {
       worker.process(&chunk);
-      write_all(out_fd, chunk.out);
+      if (chunk.lines_deferred) reader.add_lines(chunk.lines);
+      write_all(out_fd, chunk.output());
       add(&total, chunk.stats);
       if (progress) progress(total.records, reader.bytes());
     }
@@ -462,7 +508,7 @@ BatchStats run_batch(const std::shared_ptr<const Policy>& policy, int in_fd, int
             workers[static_cast<size_t>(i)]->process(c);
           } catch (const std::exception& e) {
             record_error(e.what());
-            c->out.clear();
+            c->out_size = 0;
           }
           done.push(c);
         }
@@ -480,7 +526,7 @@ BatchStats run_batch(const std::shared_ptr<const Policy>& policy, int in_fd, int
           waiting.erase(it);
           if (!failed) {
             try {
-              write_all(out_fd, ready->out);
+              write_all(out_fd, ready->output());
             } catch (const std::exception& e) {
               record_error(e.what());
               failed = true;

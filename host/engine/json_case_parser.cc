@@ -1,5 +1,6 @@
 #include "json_case_parser.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -67,6 +68,40 @@ std::string padded(std::string_view s) {
   return out;
 }
 
+inline uint64_t load8(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// The first word of a padded name, and the mask of its bytes that belong to
+// the name (of `length` bytes).
+inline uint64_t first_word(const std::string& padded_name) { return load8(padded_name.data()); }
+inline uint64_t first_mask(size_t length) { return length >= 8 ? ~uint64_t{0} : (uint64_t{1} << (length * 8)) - 1; }
+
+// Whether a name without quotes or backslashes can be matched against raw JSON text.
+inline bool raw_matchable(std::string_view s) { return s.find_first_of("\\\"") == std::string_view::npos; }
+
+// Whether the raw JSON text at `p` starts with the padded name (length bytes,
+// first word and mask precomputed). `p` points into simdjson's padded input:
+// the words read past the text exist, and as the name holds no quote, the
+// comparison stops at the word that holds the string's closing quote at the
+// latest.
+inline bool raw_starts_with(const std::string& name, uint32_t length, uint64_t word0, uint64_t mask0,
+                            const char* p) {
+  if ((load8(p) & mask0) != word0) return false;
+  for (size_t i = 8; i < length; i += 8) {
+    uint64_t a = load8(name.data() + i), b = load8(p + i);
+    if (length - i < 8) {
+      const uint64_t mask = (uint64_t{1} << ((length - i) * 8)) - 1;
+      a &= mask;
+      b &= mask;
+    }
+    if (a != b) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void append_json_string(std::string* out, std::string_view s) {
@@ -105,7 +140,10 @@ JsonCaseParser::JsonCaseParser(const FactSchema& schema) : schema_(schema) {
       uint32_t next = child(node, seg);
       if (next == 0) {
         next = static_cast<uint32_t>(nodes_.size());
-        nodes_[node].children.push_back(Node::Edge{padded(seg), static_cast<uint32_t>(seg.size()), next});
+        std::string text = padded(seg);
+        const uint64_t word0 = first_word(text), mask0 = first_mask(seg.size());
+        nodes_[node].children.push_back(
+            Node::Edge{std::move(text), static_cast<uint32_t>(seg.size()), next, word0, mask0, raw_matchable(seg)});
         nodes_.emplace_back();
       }
       node = next;
@@ -120,7 +158,12 @@ JsonCaseParser::JsonCaseParser(const FactSchema& schema) : schema_(schema) {
     checks_.push_back(FastCheck{static_cast<uint32_t>(d.type), d.min_exclusive, d.min, d.max,
                                 d.allowed.empty() ? nullptr : &d.allowed, static_cast<uint32_t>(allowed_.size()),
                                 static_cast<uint32_t>(d.allowed.size())});
-    for (const std::string& a : d.allowed) allowed_.push_back(Padded{padded(a), static_cast<uint32_t>(a.size())});
+    for (const std::string& a : d.allowed) {
+      std::string text = padded(a);
+      const uint64_t word0 = first_word(text), mask0 = first_mask(a.size());
+      allowed_.push_back(
+          Padded{std::move(text), static_cast<uint32_t>(a.size()), word0, mask0, raw_matchable(a) && a.size() < 64});
+    }
   }
 }
 
@@ -130,10 +173,62 @@ bool JsonCaseParser::allowed(const std::vector<std::string>& values, std::string
   return false;
 }
 
-bool JsonCaseParser::allowed_fast(const FastCheck& fc, std::string_view s) const {
-  for (size_t i = fc.allowed_first; i < fc.allowed_first + fc.allowed_count; ++i)
-    if (allowed_[i].length == s.size() && same_padded(allowed_[i].text, s)) return true;
-  return false;
+// Every allowed value is tried, without an early exit: which one a case
+// gives is as good as random, and a mispredicted branch per value costs more
+// than comparing them all. Each first word and the closing quote after it pick
+// a candidate, checked whole afterwards (two values alike in both would send
+// the case the careful way, which is never wrong).
+const JsonCaseParser::Padded* JsonCaseParser::allowed_raw(const FastCheck& fc, const char* raw) const {
+  const uint64_t word = load8(raw);
+  const Padded* const first = allowed_.data() + fc.allowed_first;
+  const Padded* pick = nullptr;
+  for (uint32_t i = 0; i < fc.allowed_count; ++i) {
+    const Padded& a = first[i];
+    // (A value of 64 bytes or more is never raw_ok; the index stays inside the padding.)
+    const bool hit = ((word & a.mask0) == a.word0) & (raw[a.length & 63] == '"');
+    pick = hit ? &a : pick;
+  }
+  if (pick == nullptr || !pick->raw_ok || !raw_starts_with(pick->text, pick->length, pick->word0, pick->mask0, raw))
+    return nullptr;
+  return pick;
+}
+
+// A search in turn rather than a hash: the guess from *hint is nearly always
+// right, and a predicted comparison costs less than a hash's chain of
+// dependent loads (key -> table -> child).
+[[gnu::always_inline]] inline uint32_t JsonCaseParser::raw_child(uint32_t node, const char* p, uint32_t* hint) const {
+  uint32_t at = node;
+  uint32_t start = *hint;
+  uint32_t* update = hint;  // only the first segment's position is remembered
+  while (true) {
+    const std::vector<Node::Edge>& edges = nodes_[at].children;
+    const uint32_t n = static_cast<uint32_t>(edges.size());
+    if (n == 0) return 0;
+    uint32_t k = start < n ? start : 0;
+    const uint32_t stop = k;
+    const Node::Edge* found = nullptr;
+    char end = 0;
+    do {
+      const Node::Edge& e = edges[k];
+      if (e.raw_ok && raw_starts_with(e.segment, e.length, e.word0, e.mask0, p)) {
+        end = p[e.length];
+        if (end == '"' || end == '.') {
+          found = &e;
+          break;
+        }
+      }
+      if (++k == n) k = 0;
+    } while (k != stop);
+    if (found == nullptr) return 0;
+    if (update != nullptr) {
+      *update = k + 1;
+      update = nullptr;
+    }
+    at = found->node;
+    if (end == '"') return at;
+    p += found->length + 1;  // a dotted key: on to its next segment
+    start = 0;
+  }
 }
 
 uint32_t JsonCaseParser::child(uint32_t node, std::string_view segment) const {
@@ -167,41 +262,51 @@ bool JsonCaseParser::parse_fast(const char* data, size_t len, size_t capacity, C
   if (parser_.iterate(data, len, capacity).get(doc) || doc.get_object().get(top)) return false;
   bool have_id = false, have_facts = false;
   for (auto field : top) {
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return false;
-    if (key == "facts") {
+    // Keys read raw, without unescaping: a key with an escape matches none of
+    // these and goes the careful way.
+    od::raw_json_string raw_key;
+    if (field.key().get(raw_key)) return false;
+    const char* key = raw_key.raw();
+    if (std::memcmp(key, "facts\"", 6) == 0) {
       od::object facts;
       if (have_facts || field.value().get_object().get(facts) || !walk_fast(facts, 0, 0, c)) return false;
       have_facts = true;
-    } else if (key == "id") {
-      std::string_view id;
-      if (have_id || field.value().get_string().get(id)) return false;
-      c->id.assign(id);
+    } else if (std::memcmp(key, "id\"", 3) == 0) {
+      od::value v;
+      if (have_id || field.value().get(v)) return false;
+      // The id as written when it has no escapes (the token runs from its
+      // opening quote to the next structural character); else unescaped.
+      std::string_view tok = v.raw_json_token();
+      while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\t' || tok.back() == '\r' || tok.back() == '\n'))
+        tok.remove_suffix(1);
+      if (tok.size() >= 2 && tok.front() == '"' && tok.back() == '"' &&
+          std::memchr(tok.data() + 1, '\\', tok.size() - 2) == nullptr) {
+        od::raw_json_string raw;
+        if (v.get_raw_json_string().get(raw)) return false;
+        c->id.assign(tok.data() + 1, tok.size() - 2);
+      } else {
+        std::string_view id;
+        if (v.get_string().get(id)) return false;
+        c->id.assign(id);
+      }
       have_id = true;
-    } else if (key != "title" && key != "description") {
+    } else if (std::memcmp(key, "title\"", 6) != 0 && std::memcmp(key, "description\"", 12) != 0) {
       return false;
     }
   }
   return have_facts && doc.current_location().error() == simdjson::OUT_OF_BOUNDS;
 }
 
-bool JsonCaseParser::walk_fast(od::object obj, uint32_t node, int depth, Case* c) {
+// The object by reference: passed by value, it is copied with one wide load
+// right after the narrower stores that made it, a store-forwarding stall on
+// every group.
+bool JsonCaseParser::walk_fast(od::object& obj, uint32_t node, int depth, Case* c) {
   if (depth > kMaxFactDepth) return false;
+  uint32_t hint = 0;  // where in the node's children to look for the next key
   for (auto field : obj) {
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return false;
-    uint32_t at = node;
-    {
-      const char* p = key.data();
-      const char* end = p + key.size();
-      while (true) {
-        const char* seg = p;
-        while (p < end && *p != '.') ++p;
-        at = child(at, std::string_view(seg, static_cast<size_t>(p - seg)));
-        if (at == 0 || p == end) break;
-        ++p;
-      }
-    }
+    od::raw_json_string raw_key;
+    if (field.key().get(raw_key)) return false;
+    const uint32_t at = raw_child(node, raw_key.raw(), &hint);
     if (at == 0) return false;
     od::value v;
     if (field.value().get(v)) return false;
@@ -228,10 +333,21 @@ bool JsonCaseParser::walk_fast(od::object obj, uint32_t node, int depth, Case* c
         break;
       }
       case INSOURCE_STRING: {
-        std::string_view sv;
-        if (v.get_string().get(sv) || (fc.allowed && !allowed_fast(fc, sv))) return false;
-        out.string = sv.data();
-        out.length = sv.size();
+        if (fc.allowed) {
+          // One of the declared values, matched raw: the fact points at the
+          // parser's own copy of it (an escaped spelling goes the careful way).
+          od::raw_json_string raw;
+          if (v.get_raw_json_string().get(raw)) return false;
+          const Padded* a = allowed_raw(fc, raw.raw());
+          if (a == nullptr) return false;
+          out.string = a->text.data();
+          out.length = a->length;
+        } else {
+          std::string_view sv;
+          if (v.get_string().get(sv)) return false;
+          out.string = sv.data();
+          out.length = sv.size();
+        }
         out.type = INSOURCE_STRING;
         break;
       }

@@ -39,14 +39,23 @@ class JsonCaseParser {
       std::string segment;  // zero-padded to whole 8-byte words
       uint32_t length;
       uint32_t node;
+      uint64_t word0;  // the segment's first (up to) 8 bytes, as a little-endian word
+      uint64_t mask0;  // the bytes of word0 that belong to the segment
+      bool raw_ok;     // no quote or backslash: raw JSON text that spells it is it
     };
     std::vector<Edge> children;
     int32_t slot = -1;
   };
 
   uint32_t child(uint32_t node, std::string_view segment) const;  // 0 = none (the root is never a child)
+  // The node a key names below `node`, read raw from the JSON text (`key`
+  // points after its opening quote), trying the children from *hint on
+  // (keys mostly come in the declared order: the one after the last match is
+  // the likely next); updates *hint. 0: no such fact, or a key this fast
+  // matcher does not read (escapes): the careful path decides.
+  uint32_t raw_child(uint32_t node, const char* key, uint32_t* hint) const;
   bool parse_fast(const char* data, size_t len, size_t capacity, Case* c);
-  bool walk_fast(simdjson::ondemand::object obj, uint32_t node, int depth, Case* c);
+  bool walk_fast(simdjson::ondemand::object& obj, uint32_t node, int depth, Case* c);
   Result diagnose(const char* data, size_t len, size_t capacity, Case* c, std::string* error);
   Result walk(simdjson::ondemand::object obj, uint32_t node, int depth, Case* c, std::string* error);
   Result read_value(simdjson::ondemand::value& v, simdjson::ondemand::json_type t, uint32_t slot, Case* c,
@@ -64,8 +73,11 @@ class JsonCaseParser {
   struct Padded {
     std::string text;  // zero-padded to whole 8-byte words
     uint32_t length;
+    uint64_t word0, mask0;  // as Node::Edge
+    bool raw_ok;
   };
-  bool allowed_fast(const FastCheck& fc, std::string_view s) const;
+  // The allowed value a raw JSON string (after its opening quote) is, or null.
+  const Padded* allowed_raw(const FastCheck& fc, const char* raw) const;
   std::string path_name(std::string_view last) const;
 
   const FactSchema& schema_;

@@ -25,6 +25,10 @@ void append_number(std::string* out, double d);
 // `decide` and `batch --detail` keep full round-trip precision.
 void append_fixed12(std::string* out, double d);
 
+// The same at `p`, with room for kFixed12Room bytes; returns the end.
+inline constexpr size_t kFixed12Room = 40;
+char* write_fixed12(char* p, double d);
+
 class CompactFormatter {
  public:
   explicit CompactFormatter(const Policy& p);
@@ -34,7 +38,25 @@ class CompactFormatter {
   // plugin faulted without failing the case, "faults":{"cost":{"plugin","on_error","message"}}.
   void append(std::string* out, const Case& c, const Decision& d) const;
 
+  // The same record written at `p`, which has room for bound(c) bytes; returns
+  // the end. Only for a decision without faults (d.faults == 0).
+  size_t bound(const Case& c) const { return fixed_bound_ + 6 * c.id.size(); }
+  char* write(char* p, const Case& c, const Decision& d) const;
+
  private:
+  // A constant piece of the record, zero-padded to whole 16-byte blocks so
+  // that it is copied a block at a time (the bound leaves room for the spill).
+  struct Piece {
+    std::string text;
+    size_t length = 0;
+  };
+  static Piece piece(std::string_view s);
+  static char* put(char* p, const Piece& piece);
+
+  std::vector<Piece> verdict_pieces_, rule_pieces_, criterion_pieces_;
+  Piece rule_null_;
+  size_t fixed_bound_ = 0;
+
   std::vector<std::string> verdicts_;   // ,"verdict":"insource","total":
   std::vector<std::string> rules_;      // ,"rule":"back-office-stays-in-house"
   std::vector<std::string> criteria_;   // ,"scores":{"cost":  then  ,"control":
