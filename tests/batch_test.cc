@@ -174,14 +174,19 @@ TEST(Batch, ARecordOverTheLimitBecomesAnErrorAndTheNextOneStillCounts) {
   auto p = test::default_policy();
   std::string big = "{\"id\":\"big\",\"title\":\"" + std::string(5000, 'x') + "\",\"facts\":{}}";
   std::string input = "{\"id\":\"a\",\"facts\":{}}\n" + big + "\n{\"id\":\"b\",\"facts\":{}}\n";
-  BatchOptions o;
-  o.max_record_bytes = 1000;
-  o.chunk_bytes = 256;
-  auto out = lines_of(batch(p, input, o));
-  ASSERT_EQ(out.size(), 3u);
-  EXPECT_NE(out[1].find("\"line\":2,\"error\":{\"kind\":\"parse\",\"message\":\"the record is longer than 1000 bytes"),
-            std::string::npos) << out[1];
-  EXPECT_NE(out[2].find("\"id\":\"b\""), std::string::npos);
+  // A small chunk: the reader finds no end within the limit; a big one: the
+  // whole record is in the chunk and the worker refuses it.
+  for (size_t chunk : {size_t{256}, size_t{1} << 16}) {
+    SCOPED_TRACE(chunk);
+    BatchOptions o;
+    o.max_record_bytes = 1000;
+    o.chunk_bytes = chunk;
+    auto out = lines_of(batch(p, input, o));
+    ASSERT_EQ(out.size(), 3u);
+    EXPECT_NE(out[1].find("\"line\":2,\"error\":{\"kind\":\"parse\",\"message\":\"the record is longer than 1000 bytes"),
+              std::string::npos) << out[1];
+    EXPECT_NE(out[2].find("\"id\":\"b\""), std::string::npos);
+  }
 }
 
 TEST(Batch, AByteOrderMarkAndCrlfAreAccepted) {
@@ -247,6 +252,32 @@ TEST(Batch, CsvHeaderWithAnUnknownColumnStopsTheRun) {
   } catch (const BatchError& e) {
     EXPECT_NE(std::string(e.what()).find("CSV column 'cost.hour' is not a known fact (did you mean 'cost.hours'?)"),
               std::string::npos) << e.what();
+  }
+}
+
+// An oversized YAML document ends at the first separator after it: the
+// documents after it, read in the same block, are not dropped with it
+// (they were: the reader skipped to the last separator it had read).
+TEST(Batch, AnOversizedYamlDocumentCostsOnlyItself) {
+  auto p = test::default_policy();
+  std::string yaml = "id: a\nfacts: {}\n---\nid: big\ntitle: " + std::string(3000, 'x') +
+                     "\nfacts: {}\n---\nid: b\nfacts: {}\n---\nid: c\nfacts: {}\n---\nid: d\nfacts: {}\n";
+  for (size_t chunk : {size_t{64}, size_t{1} << 16}) {
+    SCOPED_TRACE(chunk);
+    BatchOptions o;
+    o.format = InputFormat::kYaml;
+    o.max_record_bytes = 1000;
+    o.chunk_bytes = chunk;
+    for (int jobs : {1, 2}) {
+      o.jobs = jobs;
+      auto out = lines_of(batch(p, yaml, o));
+      ASSERT_EQ(out.size(), 5u) << batch(p, yaml, o);
+      EXPECT_NE(out[0].find("\"id\":\"a\""), std::string::npos) << out[0];
+      EXPECT_NE(out[1].find("\"line\":3,\"error\":{\"kind\":\"parse\""), std::string::npos) << out[1];
+      EXPECT_NE(out[2].find("\"id\":\"b\""), std::string::npos) << out[2];
+      EXPECT_NE(out[3].find("\"id\":\"c\""), std::string::npos) << out[3];
+      EXPECT_NE(out[4].find("\"id\":\"d\""), std::string::npos) << out[4];
+    }
   }
 }
 

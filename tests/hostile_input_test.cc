@@ -126,6 +126,31 @@ TEST(HostileInput, FileSizeLimitForCaseAndRulesFiles) {
   fs::remove_all(dir);
 }
 
+// A device or pipe has no size to check up front: reading stops at the limit
+// (`extends: /dev/zero` used to read until memory ran out).
+TEST(HostileInput, FileSizeLimitHoldsForDevicesAndPipes) {
+  LimitsGuard guard;
+  input_limits().max_file_bytes = 1 << 20;
+  auto p = test::default_policy();
+  auto cases = read_case_file("/dev/zero", p->schema());
+  ASSERT_EQ(cases.size(), 1u);
+  EXPECT_NE(cases[0].error.find("/dev/zero: the input goes on past the limit of 1048576 bytes (--max-file-bytes)"),
+            std::string::npos)
+      << cases[0].error;
+  try {
+    read_rules_text("insource: 1\nextends: /dev/zero\n", "child.yaml", "/");
+    ADD_FAILURE() << "extends: /dev/zero was read";
+  } catch (const RulesError& e) {
+    EXPECT_NE(std::string(e.what()).find("goes on past the limit of 1048576 bytes"), std::string::npos) << e.what();
+  }
+  try {
+    read_rules_file("/dev/zero");
+    ADD_FAILURE() << "/dev/zero was read as rules";
+  } catch (const RulesError& e) {
+    EXPECT_NE(std::string(e.what()).find("goes on past the limit"), std::string::npos) << e.what();
+  }
+}
+
 TEST(HostileInput, FactsPerCaseAreBoundedInYamlAndJson) {
   auto p = test::default_policy();
   // YAML: more facts than kMaxFactsPerCase (unknown names are not even looked at first).
@@ -167,8 +192,9 @@ TEST(HostileInput, YamlCaseTable) {
       {"only a comment", "# nothing\n", "no case in the input"},
       {"BOM accepted", "\xEF\xBB\xBFid: x\nfacts: {" + good_cost + "}\n", ""},
       {"CRLF accepted", "id: x\r\nfacts:\r\n  cost: {hours: 10, internal_rate: 1, external_rate: 2}\r\n", ""},
-      {"non-UTF-8 in a level", "id: x\nfacts: {control: {institutional_knowledge: \"\xff\xfe\"}}\n", "institutional_knowledge"},
-      {"non-UTF-8 in an unknown name", "id: x\nfacts: {\"\xc3\x28\": 1}\n", "unknown fact"},
+      {"non-UTF-8 in a level", "id: x\nfacts: {control: {institutional_knowledge: \"\xff\xfe\"}}\n", "case.yaml:2: invalid UTF-8"},
+      {"non-UTF-8 in an unknown name", "id: x\nfacts: {\"\xc3\x28\": 1}\n", "case.yaml:2: invalid UTF-8"},
+      {"non-UTF-8 in the id (JSON output would be broken)", "id: \xff\nfacts: {}\n", "case.yaml:1: invalid UTF-8"},
       {"duplicate fact", "id: x\nfacts: {cost: {hours: 1, hours: 2}}\n", "given twice"},
       {"duplicate flat and nested", "id: x\nfacts: {cost.hours: 1, cost: {hours: 2}}\n", "twice"},
       {"huge number", "id: x\nfacts: {cost: {hours: 1e400, internal_rate: 1, external_rate: 2}}\n", "cost.hours"},

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common.h"
+#include "json_text.h"
 #include "static_checks.h"
 
 namespace insource::cli {
@@ -53,7 +54,7 @@ int run_check(const CheckOptions& o) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const Diagnostic& d : diags) list.push_back(diagnostic_json(d));
     j["diagnostics"] = std::move(list);
-    std::cout << j.dump(2) << "\n";
+    std::cout << json_text(j, 2) << "\n";
     return ok ? kExitOk : kExitFailed;
   }
   for (const Diagnostic& d : diags) std::cerr << d.str() << "\n";

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "input_limits.h"
+#include "json_text.h"
 
 namespace insource::cli {
 
@@ -107,7 +108,7 @@ bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::v
           nlohmann::ordered_json j;
           j["id"] = in.id;
           j["error"] = {{"kind", "case"}, {"message", in.error}};
-          std::cout << j.dump() << "\n";
+          std::cout << json_text(j) << "\n";
         }
         continue;
       }

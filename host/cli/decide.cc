@@ -4,6 +4,7 @@
 #include "case_reader.h"
 #include "common.h"
 #include "evaluator.h"
+#include "json_text.h"
 #include "margins.h"
 #include "report.h"
 
@@ -27,7 +28,7 @@ int run_decide(const DecideOptions& o) {
     if (json) {
       nlohmann::ordered_json j = decision_json(*policy, c, d);
       if (o.margins && !d.failed) j["margins"] = margins_json(*policy, compute_margins(*policy, c, d));
-      std::cout << j.dump() << "\n";
+      std::cout << json_text(j) << "\n";
     } else if (!d.failed) {
       std::cout << (first ? "" : "\n") << decision_text(*policy, c, d);
       if (o.margins) std::cout << "\n" << margins_text(*policy, compute_margins(*policy, c, d));

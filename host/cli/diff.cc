@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "common.h"
+#include "json_text.h"
 #include "policy_diff.h"
 
 namespace insource::cli {
@@ -25,7 +26,7 @@ int run_diff(const DiffOptions& o) {
   auto after = load_engine(new_side);
   if (!before || !after) return kExitUsage;
   PolicyDiff d = diff_policies(before, after, o.cases);
-  if (o.format == "json") std::cout << policy_diff_json(d).dump(2) << "\n";
+  if (o.format == "json") std::cout << json_text(policy_diff_json(d), 2) << "\n";
   else std::cout << policy_diff_text(d);
   std::cout.flush();
   if (!d.errors.empty()) return kExitFailed;

@@ -5,6 +5,7 @@
 #include "common.h"
 #include "evaluator.h"
 #include "explain.h"
+#include "json_text.h"
 
 namespace insource::cli {
 
@@ -25,7 +26,7 @@ int run_explain(const ExplainOptions& o) {
   bool first = true;
   bool failed = decide_case_files(policy, o.cases, json, [&](const Case& c, const Decision& d) {
     if (json) {
-      std::cout << explain_json(*policy, c, d, level).dump() << "\n";
+      std::cout << json_text(explain_json(*policy, c, d, level)) << "\n";
     } else if (!d.failed) {
       std::cout << (first || level == ExplainLevel::kBrief ? "" : "\n") << explain_text(*policy, c, d, level);
       first = false;

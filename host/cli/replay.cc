@@ -5,6 +5,7 @@
 
 #include "common.h"
 #include "decision_log.h"
+#include "json_text.h"
 #include "policy_store.h"
 
 namespace insource::cli {
@@ -49,7 +50,7 @@ int run_replay(const ReplayCliOptions& o) {
       j["logged_revision"] = d.logged_revision;
       j["changes"] = d.changes;
       j["now"] = d.now;
-      std::cout << j.dump() << "\n";
+      std::cout << json_text(j) << "\n";
       return;
     }
     std::cout << o.log << ":" << d.line << ": decision " << (d.decision_id.empty() ? "?" : d.decision_id) << " (case "

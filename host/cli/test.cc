@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "common.h"
+#include "json_text.h"
 #include "report.h"
 #include "rule_tests.h"
 
@@ -56,7 +57,7 @@ int run_test(const TestOptions& o) {
       j["min_coverage"] = o.min_coverage;
       j["coverage_ok"] = !low;
     }
-    std::cout << j.dump(2) << "\n";
+    std::cout << json_text(j, 2) << "\n";
   } else {
     std::cout << test_report_text(runs);
     if (o.coverage)

@@ -1,5 +1,6 @@
 #include "batch.h"
 
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include "csv_cases.h"
 #include "evaluator.h"
 #include "json_case_parser.h"
+#include "json_text.h"
 #include "record_format.h"
 #include "report.h"
 
@@ -168,6 +170,24 @@ class ChunkReader {
     return 0;
   }
 
+  // The first line at or after `from` that starts with "---" (`from` itself
+  // counts when it is 0 or follows a newline), or npos.
+  size_t first_separator(size_t from) const {
+    size_t pos = from;
+    if (pos > 0 && carry_[pos - 1] != '\n') {
+      size_t nl = carry_.find('\n', pos);
+      if (nl == std::string::npos) return std::string::npos;
+      pos = nl + 1;
+    }
+    while (pos < carry_.size()) {
+      if (carry_.compare(pos, 3, "---") == 0) return pos;
+      size_t nl = carry_.find('\n', pos);
+      if (nl == std::string::npos) return std::string::npos;
+      pos = nl + 1;
+    }
+    return std::string::npos;
+  }
+
   size_t last_separator() const {
     size_t pos = carry_.size();
     while (pos > 0) {
@@ -206,7 +226,10 @@ class ChunkReader {
     uint64_t dropped = 0;
     bool cleared = false;  // carry_ no longer starts where the record does
     while (true) {
-      size_t end = o_.format == InputFormat::kYaml ? last_separator() : carry_.find('\n');
+      // YAML: the oversized document ends at the first separator after its
+      // own (a separator at 0 is its own, unless its start was dropped); the
+      // documents after it are read as usual.
+      size_t end = o_.format == InputFormat::kYaml ? first_separator(cleared ? 0 : 1) : carry_.find('\n');
       // At 0 the record's own first line (or separator) only while carry_
       // still starts with the record: once the bytes before were dropped, a
       // newline read at the very start of carry_ ends the record (the
@@ -252,8 +275,7 @@ class Worker {
     c->lines = 0;
     c->stats = BatchStats{};
     if (c->oversized) {
-      error(c, c->first_line, {}, "parse",
-            "the record is longer than " + std::to_string(o_.max_record_bytes) + " bytes (--max-record-bytes)");
+      too_long(c, c->first_line);
       return;
     }
     switch (o_.format) {
@@ -264,6 +286,14 @@ class Worker {
   }
 
  private:
+  // The reader cuts off a record longer than the limit when it finds no end
+  // to it; one that fits in a chunk is caught here (the limit holds whatever
+  // the chunk size).
+  void too_long(Chunk* c, uint64_t line) {
+    error(c, line, {}, "parse",
+          "the record is longer than " + std::to_string(o_.max_record_bytes) + " bytes (--max-record-bytes)");
+  }
+
   void json_lines(Chunk* c) {
     const char* base = c->data.data();
     size_t pos = 0;
@@ -276,6 +306,8 @@ class Worker {
       std::string_view text(base + pos, len);
       if (text.find_first_not_of(" \t") == std::string_view::npos) {
         error(c, line, {}, "parse", "empty line");
+      } else if (len > o_.max_record_bytes) {
+        too_long(c, line);
       } else {
         auto r = json_.parse(base + pos, len, c->data.size() - pos, &case_, &message_);
         if (r == JsonCaseParser::Result::kOk) decide(c, line);
@@ -301,13 +333,17 @@ class Worker {
         ++lines;
       } while (end < all.size() && all.compare(end, 3, "---") != 0);
       std::string doc(all.substr(pos, end - pos));
-      if (has_content(doc)) {
+      if (doc.size() > o_.max_record_bytes) {
+        too_long(c, line);
+      } else if (has_content(doc)) {
         for (CaseInput& in : read_cases(doc, o_.label, policy_->schema(), static_cast<int>(line))) {
           if (in.value) {
             case_ = std::move(*in.value);
             decide(c, line);
           } else {
-            error(c, line, in.id, in.error.find("invalid YAML") != std::string::npos ? "parse" : "case", in.error);
+            const bool unreadable = in.error.find("invalid YAML") != std::string::npos ||
+                                    in.error.find("invalid UTF-8") != std::string::npos;
+            error(c, line, in.id, unreadable ? "parse" : "case", in.error);
           }
         }
       }
@@ -341,6 +377,9 @@ class Worker {
       uint64_t lines = static_cast<uint64_t>(std::count(row.begin(), row.end(), '\n'));
       while (!row.empty() && (row.back() == '\n' || row.back() == '\r')) row.remove_suffix(1);
       if (row.empty()) error(c, line, {}, "parse", "empty line");
+      else if (row.size() > o_.max_record_bytes) too_long(c, line);
+      else if (!simdjson::validate_utf8(row.data(), row.size()))  // the records are JSON: UTF-8 only
+        error(c, line, {}, "parse", "invalid UTF-8 (CSV input is UTF-8 text)");
       else if (csv_->read_row(row, &case_, &message_)) decide(c, line);
       else error(c, line, case_.id, "case", message_);
       pos = end;
@@ -358,7 +397,7 @@ class Worker {
     ++c->stats.verdicts[static_cast<size_t>(decision_.verdict)];
     if (decision_.faults) ++c->stats.faulted;
     if (o_.detail) {
-      std::string record = decision_json(*policy_, case_, decision_).dump();
+      std::string record = json_text(decision_json(*policy_, case_, decision_));
       record.push_back('\n');
       c->append(record);
     } else if (decision_.faults == 0) {

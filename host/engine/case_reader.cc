@@ -1,5 +1,6 @@
 #include "case_reader.h"
 
+#include <simdjson.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
@@ -148,6 +149,13 @@ std::vector<CaseInput> read_json_lines(const std::string& text, const std::strin
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     std::string where = label + ":" + std::to_string(line_no);
     std::string fallback = "line " + std::to_string(line_no);
+    if (!simdjson::validate_utf8(line.data(), line.size())) {
+      CaseInput bad;
+      bad.id = fallback;
+      bad.error = where + ": invalid UTF-8 (JSON is UTF-8 text)";
+      out.push_back(std::move(bad));
+      continue;
+    }
     try {
       YAML::Node doc = YAML::Load(line);
       int l = 0, col = 0;
@@ -176,36 +184,117 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 
 }  // namespace
 
+namespace {
+
+// One document of a YAML stream and the line (0-based) it starts on.
+struct YamlPiece {
+  std::string_view text;
+  int line = 0;
+};
+
+// Whether the line at `at` is the marker `ccc` (`---` or `...`) at column 0,
+// followed by the end, a space or a line break (YAML 1.2).
+bool marker_at(std::string_view text, size_t at, char c) {
+  if (text.size() - at < 3 || text[at] != c || text[at + 1] != c || text[at + 2] != c) return false;
+  return at + 3 == text.size() || text[at + 3] == '\n' || text[at + 3] == '\r' || text[at + 3] == ' ' ||
+         text[at + 3] == '\t';
+}
+
+// Whether a piece holds anything but blank lines, comments and directives.
+bool has_content(std::string_view piece) {
+  size_t pos = 0;
+  while (pos < piece.size()) {
+    size_t nl = piece.find('\n', pos);
+    std::string_view line = piece.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    size_t first = line.find_first_not_of(" \t\r");
+    if (first != std::string_view::npos && line[first] != '#' && line[0] != '%') return true;
+    if (nl == std::string_view::npos) break;
+    pos = nl + 1;
+  }
+  return false;
+}
+
+// A YAML stream cut into its documents at the `---` and `...` markers, each
+// loaded on its own with YAML::Load. Not YAML::LoadAll: yaml-cpp 0.7's loops
+// forever, allocating, on some malformed streams (a lone "," does it;
+// jbeder/yaml-cpp#1040, found by case_reader_fuzz). A piece with nothing but
+// comments or directives before a `---` stays with the document it heads.
+std::vector<YamlPiece> split_yaml_documents(std::string_view text) {
+  std::vector<YamlPiece> out;
+  size_t start = 0, pos = 0;
+  int start_line = 0, line = 0;
+  while (pos < text.size()) {
+    if (marker_at(text, pos, '-') && pos > start && has_content(text.substr(start, pos - start))) {
+      out.push_back({text.substr(start, pos - start), start_line});
+      start = pos;
+      start_line = line;
+    }
+    size_t nl = text.find('\n', pos);
+    size_t next = nl == std::string_view::npos ? text.size() : nl + 1;
+    if (marker_at(text, pos, '.')) {
+      out.push_back({text.substr(start, next - start), start_line});
+      start = next;
+      start_line = line + 1;
+    }
+    pos = next;
+    ++line;
+  }
+  if (start < text.size()) out.push_back({text.substr(start), start_line});
+  return out;
+}
+
+// The first line (0-based, within `piece`) that is not valid UTF-8, or -1.
+int invalid_utf8_line(std::string_view piece) {
+  if (simdjson::validate_utf8(piece.data(), piece.size())) return -1;
+  int line = 0;
+  size_t pos = 0;
+  while (pos <= piece.size()) {
+    size_t nl = piece.find('\n', pos);
+    size_t end = nl == std::string_view::npos ? piece.size() : nl;
+    if (!simdjson::validate_utf8(piece.data() + pos, end - pos)) return line;
+    if (nl == std::string_view::npos) break;
+    pos = nl + 1;
+    ++line;
+  }
+  return 0;
+}
+
+}  // namespace
+
 std::vector<CaseInput> read_cases(const std::string& text, const std::string& label, const FactSchema& schema,
                                   int first_line) {
   if (ends_with(label, ".jsonl") || ends_with(label, ".ndjson")) return read_json_lines(text, label, schema);
   std::vector<CaseInput> out;
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(text);
-  } catch (const YAML::ParserException& e) {
+  const std::string stem = stem_of(label);
+  auto next_id = [&]() { return out.empty() ? stem : stem + "#" + std::to_string(out.size() + 1); };
+  auto refuse = [&](SourcePos p, const std::string& why) {
     CaseInput bad;
-    bad.id = stem_of(label);
-    SourcePos p{label, e.mark.is_null() ? 0 : e.mark.line + first_line, e.mark.is_null() ? 0 : e.mark.column + 1};
-    bad.error = p.str() + ": invalid YAML/JSON: " + e.msg;
+    bad.id = next_id();
+    bad.error = p.str() + ": " + why;
     out.push_back(std::move(bad));
-    return out;
-  }
-  for (const YAML::Node& doc : docs) {
+  };
+  // Each document on its own: a bad one is an error record in its place and the others are read.
+  for (const YamlPiece& piece : split_yaml_documents(text)) {
+    const int base = first_line + piece.line;  // 1-based line of the piece's first line
+    if (int bad = invalid_utf8_line(piece.text); bad >= 0) {
+      refuse(SourcePos{label, base + bad, 0}, "invalid UTF-8 (cases are UTF-8 text)");
+      continue;
+    }
+    YAML::Node doc;
+    try {
+      doc = YAML::Load(std::string(piece.text));
+    } catch (const YAML::ParserException& e) {
+      refuse(SourcePos{label, e.mark.is_null() ? 0 : e.mark.line + base, e.mark.is_null() ? 0 : e.mark.column + 1},
+             "invalid YAML/JSON: " + e.msg);
+      continue;
+    }
     int l = 0, col = 0;
     if (std::string too_big = check_yaml_limits(doc, input_limits(), &l, &col); !too_big.empty()) {
-      CaseInput bad;
-      bad.id = stem_of(label);
-      bad.error = SourcePos{label, l ? l + first_line - 1 : 0, col}.str() + ": " + too_big;
-      out.push_back(std::move(bad));
-      return out;
+      refuse(SourcePos{label, l ? l + base - 1 : 0, col}, too_big);
+      continue;
     }
-  }
-  CaseBuilder builder(schema, label, first_line - 1);
-  std::string stem = stem_of(label);
-  auto next_id = [&]() { return out.empty() ? stem : stem + "#" + std::to_string(out.size() + 1); };
-  for (const YAML::Node& doc : docs) {
     if (doc.IsNull()) continue;  // an empty document, e.g. after a trailing `---`
+    CaseBuilder builder(schema, label, base - 1);
     if (doc.IsSequence()) {
       for (const YAML::Node& item : doc) out.push_back(builder.build(item, next_id()));
     } else {
@@ -223,8 +312,16 @@ std::vector<CaseInput> read_cases(const std::string& text, const std::string& la
 
 std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema& schema) {
   std::string text;
+  auto refused = [&](const std::string& why) {
+    CaseInput bad;
+    bad.id = stem_of(path);
+    bad.error = (path == "-" ? std::string("<stdin>") : path) + ": " + why;
+    std::vector<CaseInput> out;
+    out.push_back(std::move(bad));
+    return out;
+  };
   if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    if (std::string why = read_bounded(std::cin, input_limits(), &text); !why.empty()) return refused(why);
     return read_cases(text, "<stdin>", schema);
   }
   if (std::string big = check_file_size(path, input_limits()); !big.empty()) {
@@ -244,9 +341,8 @@ std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema&
     out.push_back(std::move(bad));
     return out;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return read_cases(ss.str(), path, schema);
+  if (std::string why = read_bounded(in, input_limits(), &text); !why.empty()) return refused(why);
+  return read_cases(text, path, schema);
 }
 
 }  // namespace insource

@@ -15,6 +15,7 @@
 #include "case_reader.h"
 #include "evaluator.h"
 #include "json_case_parser.h"
+#include "json_text.h"
 #include "record_format.h"
 #include "report.h"
 
@@ -117,7 +118,7 @@ namespace {
 std::string show(const nlohmann::ordered_json& v) {
   if (v.is_null()) return "null";
   if (v.is_string()) return v.get<std::string>();
-  return v.dump();
+  return json_text(v);
 }
 
 bool numbers_differ(double a, double b) {
@@ -209,7 +210,7 @@ ReplaySummary replay_decision_log(std::istream& log, const std::shared_ptr<const
     const nlohmann::ordered_json& cj = j["case"];
     if (auto it = cj.find("id"); it != cj.end()) diff.case_id = show(*it);
 
-    auto inputs = read_cases(cj.dump(), "log line " + std::to_string(lineno), policy->schema());
+    auto inputs = read_cases(json_text(cj), "log line " + std::to_string(lineno), policy->schema());
     ++sum.replayed;
     if (inputs.size() != 1 || !inputs[0].value) {
       diff.changes.push_back("the case cannot be read now: " +

@@ -54,6 +54,22 @@ std::string check_yaml_limits(const YAML::Node& root, const InputLimits& limits,
   return {};
 }
 
+std::string read_bounded(std::istream& in, const InputLimits& limits, std::string* out) {
+  out->clear();
+  char buf[65536];
+  while (in) {
+    in.read(buf, sizeof buf);
+    const size_t n = static_cast<size_t>(in.gcount());
+    if (out->size() + n > limits.max_file_bytes) {
+      out->clear();
+      return "the input goes on past the limit of " + std::to_string(limits.max_file_bytes) + " bytes (--max-file-bytes)";
+    }
+    out->append(buf, n);
+  }
+  if (in.bad()) return "read error";
+  return {};
+}
+
 std::string check_file_size(const std::string& path, const InputLimits& limits) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return {};  // a pipe or a device: read as before

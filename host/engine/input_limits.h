@@ -5,6 +5,7 @@
 #define INSOURCE_HOST_INPUT_LIMITS_H_
 
 #include <cstddef>
+#include <istream>
 #include <string>
 
 namespace YAML {
@@ -36,6 +37,11 @@ std::string check_yaml_limits(const YAML::Node& root, const InputLimits& limits,
 // The size of a file, or -1 when it cannot be read; and the message for one
 // over the limit ("" when within it).
 std::string check_file_size(const std::string& path, const InputLimits& limits);
+
+// Reads a whole stream into *out, but never more than limits.max_file_bytes:
+// a pipe or a device (/dev/zero), whose size is not known up front, that
+// goes on longer is refused. Returns "" when read, else the problem.
+std::string read_bounded(std::istream& in, const InputLimits& limits, std::string* out);
 
 }  // namespace insource
 

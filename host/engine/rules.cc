@@ -181,11 +181,13 @@ class FileReader {
       YAML::Node type_node = v;
       if (v.IsMap()) {
         check_keys(v, {"type", "description", "allowed"}, "fact " + f.name);
-        type_node.reset(v["type"]);  // rebinds; `=` would write into v itself (yaml-cpp nodes alias)
-        if (!type_node) {
+        const YAML::Node type = v["type"];
+        // Checked before reset(): yaml-cpp throws InvalidNode when rebinding to a missing key.
+        if (!type) {
           error(v, "fact " + f.name + " needs a type (number, string or bool)");
           continue;
         }
+        type_node.reset(type);  // rebinds; `=` would write into v itself (yaml-cpp nodes alias)
         if (auto d = v["description"]) read_string(d, "description", &f.description);
         if (auto a = v["allowed"]) {
           if (!a.IsSequence()) error(a, "allowed must be a list of strings");
@@ -424,8 +426,9 @@ class Resolver {
         error_at(rules.extends_pos, "the extended rules file '" + parent.string() + "' is refused: " + big);
         return false;
       }
-      if (!read_file(parent, &text)) {
-        error_at(rules.extends_pos, "cannot read the extended rules file '" + parent.string() + "'");
+      if (std::string why; !read_file(parent, &text, &why)) {
+        error_at(rules.extends_pos, "cannot read the extended rules file '" + parent.string() + "'" +
+                                        (why.empty() ? "" : ": " + why));
         return false;
       }
       chain_.push_back(canon);
@@ -443,14 +446,13 @@ class Resolver {
     chain_.push_back(fs::weakly_canonical(root, ec));
   }
 
-  static bool read_file(const fs::path& p, std::string* out) {
+  // Bounded by --max-file-bytes even where the size is not known up front (a pipe, /dev/zero).
+  static bool read_file(const fs::path& p, std::string* out, std::string* why = nullptr) {
     std::ifstream in(p, std::ios::binary);
     if (!in) return false;
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) return false;
-    *out = ss.str();
-    return true;
+    std::string problem = read_bounded(in, input_limits(), out);
+    if (why) *why = problem;
+    return problem.empty();
   }
 
  private:
@@ -563,8 +565,9 @@ RulesDoc read_rules_file(const fs::path& file) {
   std::string text;
   if (std::string big = check_file_size(file.string(), input_limits()); !big.empty())
     throw RulesError({Diagnostic{Diagnostic::Severity::kError, SourcePos{file.string()}, big}});
-  if (!Resolver::read_file(file, &text)) {
-    throw RulesError({Diagnostic{Diagnostic::Severity::kError, SourcePos{file.string()}, "cannot read the rules file"}});
+  if (std::string why; !Resolver::read_file(file, &text, &why)) {
+    throw RulesError({Diagnostic{Diagnostic::Severity::kError, SourcePos{file.string()},
+                                 "cannot read the rules file" + (why.empty() ? "" : ": " + why)}});
   }
   std::vector<Diagnostic> diags;
   RulesDoc doc;

@@ -89,7 +89,10 @@ class Space {
     if (!decidable(uses)) return false;
     const TotalRange tr = total_range(p_);
     size_t product = 1;
-    for (const auto& [ref, use] : uses) {
+    for (const auto& entry : uses) {
+      // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+      const auto& ref = entry.first;
+      const auto& use = entry.second;
       std::vector<Candidate> c;
       auto numbers = [&](double lo, bool lo_ex, double hi) {
         for (double d : number_points(use.numbers, lo, lo_ex, hi)) c.push_back(Candidate{false, d, {}, false});

@@ -20,6 +20,7 @@
 #include "evaluator.h"
 #include "explain.h"
 #include "json_case_parser.h"
+#include "json_text.h"
 #include "margins.h"
 #include "metrics.h"
 #include "record_format.h"
@@ -215,12 +216,12 @@ struct Server::Impl {
     json j;
     j["error"] = std::move(e);
     res.status = status;
-    res.set_content(j.dump(), "application/json");
+    res.set_content(json_text(j), "application/json");
   }
 
   void send_json(httplib::Response& res, int status, const json& j) {
     res.status = status;
-    res.set_content(j.dump(), "application/json");
+    res.set_content(json_text(j), "application/json");
   }
 
   static void revision_headers(httplib::Response& res, const PolicySnapshot& snap) {
@@ -381,7 +382,7 @@ struct Server::Impl {
     for (size_t i = 0; i < d.criteria.size() && i < p.criteria().size(); ++i)
       if (d.criteria[i].fault) a.faulty.push_back(p.criteria()[i].name);
     json rec = decision_json(p, c, d);
-    a.log_record = rec.dump();
+    a.log_record = json_text(rec);
     if (!explain && !margins) {
       // The record with the two fields spliced in before its closing brace
       // (the id and the revision are plain hex and digits).
@@ -395,7 +396,7 @@ struct Server::Impl {
         j["margins"] = margins_json(p, compute_margins(p, c, d));
       j["decision_id"] = a.id;
       j["rules_revision"] = snap.revision;
-      a.response = j.dump();
+      a.response = json_text(j);
     }
     if (log) a.log_case = std::move(case_text);
     else a.log_record.clear();
@@ -609,7 +610,7 @@ struct Server::Impl {
           } else {
             ++decided[static_cast<size_t>(d.verdict)];
             if (job.detail) {
-              *out += decision_json(policy, te.kase, d).dump();
+              *out += json_text(decision_json(policy, te.kase, d));
               out->push_back('\n');
             } else {
               te.compact->append(out, te.kase, d);
