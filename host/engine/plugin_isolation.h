@@ -46,7 +46,9 @@ class WorkerProcess {
   enum class Wait { kFrame, kTimeout, kDied };
   // Waits up to `timeout_ms` for the next frame from the worker. The payload
   // stays valid until the next call.
-  Wait next(uint32_t timeout_ms, wire::Kind* kind, std::string_view* payload);
+  // `spin`: look for the answer without sleeping for a few microseconds
+  // first (worth it only while there is a core to spare; see IsolatedPlugins).
+  Wait next(uint32_t timeout_ms, wire::Kind* kind, std::string_view* payload, bool spin = false);
 
   // The worker's progress through the current request (plugin_wire.h).
   const wire::Progress& progress() const { return *progress_; }
@@ -98,6 +100,9 @@ class IsolatedPlugins {
   // Starts the worker and instantiates every member. Throws PluginError when
   // the worker cannot start or a plugin refuses its parameters.
   IsolatedPlugins(std::vector<Member> members, IsolationConfig config);
+  ~IsolatedPlugins();
+  IsolatedPlugins(const IsolatedPlugins&) = delete;
+  IsolatedPlugins& operator=(const IsolatedPlugins&) = delete;
 
   size_t size() const { return members_.size(); }
 
@@ -130,6 +135,7 @@ class IsolatedPlugins {
   std::vector<uint32_t> pending_;  // items without a result, in the order sent
   size_t answered_ = 0;            // of pending_, in order
   uint32_t request_ = 0;           // numbers the requests (wire::Progress::request)
+  bool spin_ = false;              // wait for answers without sleeping first
   std::string frame_;
   std::vector<Result> results_;
   uint64_t restarts_ = 0;

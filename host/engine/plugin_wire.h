@@ -48,7 +48,7 @@ enum class Kind : uint8_t {
   // host -> worker
   kProbe = 1,     // path: load the file, reply kDescriptor or kError
   kSetup = 2,     // members (path, sha256, params): load and instantiate each, reply kReady or kError
-  kEvaluate = 3,  // request number, flags, items (member, facts): reply one kVote per item, in order, in one send
+  kEvaluate = 3,  // request number, flags, spin, items (member, facts): reply one kVote per item, in order, in one send
   // worker -> host
   kDescriptor = 10,
   kReady = 11,

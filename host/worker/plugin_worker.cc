@@ -85,7 +85,19 @@ bool write_all(std::string_view bytes) {
   return true;
 }
 
+constexpr int64_t kSpinNanos = 50000;
+
+int64_t monotonic_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 // Reads the next frame into `buf` (replacing what was there). False at the end of input.
+// Whether to look for the next request without sleeping first: the host says
+// so with each request (it knows whether there are cores to spare).
+bool spin_for_next = false;
+
 bool read_frame(std::string* buf, size_t* used, wire::Kind* kind, std::string_view* payload) {
   if (*used) {
     buf->erase(0, *used);
@@ -98,7 +110,14 @@ bool read_frame(std::string* buf, size_t* used, wire::Kind* kind, std::string_vi
       *used = size;
       return true;
     }
-    ssize_t n = ::read(kSocket, chunk, sizeof chunk);
+    // The host's next request usually follows within microseconds: look for
+    // it without sleeping for a short while (as the host does), then block.
+    ssize_t n = -1;
+    const int64_t spin_until = monotonic_ns() + (spin_for_next ? kSpinNanos : 0);
+    do {
+      n = ::recv(kSocket, chunk, sizeof chunk, MSG_DONTWAIT);
+    } while (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && monotonic_ns() < spin_until);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) n = ::read(kSocket, chunk, sizeof chunk);
     if (n > 0) buf->append(chunk, static_cast<size_t>(n));
     else if (n == 0) return false;
     else if (errno != EINTR) return false;
@@ -121,12 +140,6 @@ void check_hash(const std::string& path, const std::string& sha256) {
   if (now != sha256)
     throw PluginError("plugin '" + path + "': its sha256 changed to " + now + " after the host checked it (" + sha256 +
                       "); not loaded");
-}
-
-int64_t monotonic_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 class Worker {
@@ -196,6 +209,7 @@ class Worker {
   bool evaluate(wire::Reader& r) {
     const uint32_t request = r.u32();
     const uint32_t flags = r.u32();
+    spin_for_next = r.u8() != 0;
     const uint32_t n = r.u32();
     out_.clear();
     for (uint32_t item = 0; item < n; ++item) {
