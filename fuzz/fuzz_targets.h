@@ -30,6 +30,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 #include <yaml-cpp/yaml.h>
 
 #include "batch.h"
@@ -38,6 +39,7 @@
 #include "evaluator.h"
 #include "fact_schema.h"
 #include "json_case_parser.h"
+#include "json_text.h"
 #include "plugin_loader.h"
 #include "policy.h"
 #include "report.h"
@@ -128,12 +130,12 @@ inline std::string decide_and_render(const std::shared_ptr<const Policy>& policy
   if (d.criteria.size() != policy->criteria().size())
     return std::string(where) + ": decision has " + std::to_string(d.criteria.size()) + " criteria, policy " +
            std::to_string(policy->criteria().size());
-  // `decide --format json` dumps strictly (an invalid UTF-8 string throws).
-  // Known finding 2: YAML cases may carry invalid UTF-8 in their id.
-  if (skip_known_findings())
-    (void)decision_json(*policy, c, d).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  else
-    (void)decision_json(*policy, c, d).dump();
+  // As `decide --format json` writes it (json_text: invalid UTF-8 from the
+  // rules' free text becomes U+FFFD; finding 2 was a strict dump() here).
+  // The case itself must be valid UTF-8 by now: the readers refuse others.
+  if (!simdjson::validate_utf8(c.id.data(), c.id.size()))
+    return std::string(where) + ": case id '" + c.id + "' is not valid UTF-8 but was accepted";
+  (void)json_text(decision_json(*policy, c, d));
   (void)decision_text(*policy, c, d);
   return {};
 }
