@@ -388,6 +388,7 @@ void IsolatedPlugins::send_pending() {
   }
   w.finish();
   answered_ = 0;
+  sent_ns_ = monotonic_ns();
   // A worker that is already gone shows as kDied on the first read.
   worker_.send(frame_);
 }
@@ -407,7 +408,9 @@ long IsolatedPlugins::collect(std::string* why) {
   // first unanswered item from now.
   auto current = [&](int64_t* deadline_ns) -> size_t {
     size_t at = answered_;
-    int64_t started = monotonic_ns();
+    // Until the worker has started this request, its first call counts from
+    // when the request was sent (a worker that never picks it up times out too).
+    int64_t started = answered_ == 0 ? sent_ns_ : monotonic_ns();
     if (progress.request.load(std::memory_order_acquire) == request_) {
       size_t k = progress.item.load(std::memory_order_acquire);
       int64_t t = progress.started_ns.load(std::memory_order_acquire);

@@ -136,6 +136,7 @@ class IsolatedPlugins {
   size_t answered_ = 0;            // of pending_, in order
   uint32_t request_ = 0;           // numbers the requests (wire::Progress::request)
   bool spin_ = false;              // wait for answers without sleeping first
+  int64_t sent_ns_ = 0;            // when the current request was sent (CLOCK_MONOTONIC)
   std::string frame_;
   std::vector<Result> results_;
   uint64_t restarts_ = 0;
