@@ -457,12 +457,22 @@ class MemFile {
   int fd_;
 };
 
-// Input lines as batch counts them: a UTF-8 BOM at the start is skipped, a
-// last line without '\n' counts, an empty input has none.
-inline uint64_t jsonl_input_lines(std::string_view s) {
+// Records batch makes of JSON Lines input: a UTF-8 BOM at the start is
+// skipped, a last line without '\n' counts, a blank line is no record (unless
+// it is longer than the record limit: then it is a "too long" error record).
+inline uint64_t jsonl_input_lines(std::string_view s, size_t max_record_bytes) {
   if (s.substr(0, 3) == "\xEF\xBB\xBF") s.remove_prefix(3);
-  uint64_t n = static_cast<uint64_t>(std::count(s.begin(), s.end(), '\n'));
-  if (!s.empty() && s.back() != '\n') ++n;
+  uint64_t n = 0;
+  size_t pos = 0;
+  while (pos < s.size()) {
+    size_t nl = s.find('\n', pos);
+    size_t end = nl == std::string_view::npos ? s.size() : nl;
+    size_t len = end - pos;
+    if (len > 0 && s[pos + len - 1] == '\r') --len;
+    std::string_view line = s.substr(pos, len);
+    if (len > max_record_bytes || line.find_first_not_of(" \t\r") != std::string_view::npos) ++n;
+    pos = end + 1;
+  }
   return n;
 }
 
@@ -500,7 +510,7 @@ inline std::string run_batch_once(const Env& env, std::string_view input, const 
     return std::string(what) + ": run_batch threw BatchError on JSON Lines input: " + e.what();
   }
   *out = outf.read_all();
-  const uint64_t want = jsonl_input_lines(input);
+  const uint64_t want = jsonl_input_lines(input, o.max_record_bytes);
   const uint64_t got = static_cast<uint64_t>(std::count(out->begin(), out->end(), '\n'));
   if (got != want || (!out->empty() && out->back() != '\n'))
     return std::string(what) + ": " + std::to_string(want) + " input lines gave " + std::to_string(got) +

@@ -144,15 +144,17 @@ TEST(Batch, OneRecordPerLineOnMixedInputWithLineNumbers) {
     o.chunk_bytes = 64;
     BatchStats s;
     auto out = lines_of(batch(p, input, o, &s));
-    ASSERT_EQ(out.size(), 9u) << jobs;
+    // The blank line 3 is no case and no error: 8 records for 9 lines.
+    ASSERT_EQ(out.size(), 8u) << jobs;
     std::vector<nlohmann::json> r;
     for (const auto& l : out) r.push_back(nlohmann::json::parse(l));
+    r.insert(r.begin() + 2, nlohmann::json());  // keep the indexes by line below
     EXPECT_EQ(r[0]["verdict"], "insource");
     EXPECT_EQ(r[1]["line"], 2);
     EXPECT_EQ(r[1]["error"]["kind"], "parse");
-    EXPECT_EQ(r[2]["line"], 3);
-    EXPECT_EQ(r[2]["error"]["message"], "empty line");
+    EXPECT_EQ(r[1]["id"], "broken");
     EXPECT_EQ(r[3]["id"], "typo");
+    EXPECT_EQ(r[3]["line"], 4);
     EXPECT_EQ(r[3]["error"]["kind"], "case");
     EXPECT_EQ(r[3]["error"]["message"], "unknown fact 'faulty.mdoe' (did you mean 'faulty.mode'?)");
     EXPECT_EQ(r[4]["error"]["kind"], "plugin");
@@ -160,11 +162,12 @@ TEST(Batch, OneRecordPerLineOnMixedInputWithLineNumbers) {
     EXPECT_EQ(r[5]["line"], 6);
     EXPECT_EQ(r[5]["error"]["kind"], "plugin");
     EXPECT_EQ(r[6]["error"]["kind"], "case");
+    EXPECT_EQ(r[6]["id"], "line-7");  // no id: the default names the line
     EXPECT_EQ(r[7]["error"]["message"], "fact cost.hours must be a number, not the string \"12\"");
     EXPECT_EQ(r[8]["id"], "good-2");
     EXPECT_EQ(r[8]["verdict"], "review");
-    EXPECT_EQ(s.records, 9u);
-    EXPECT_EQ(s.errors, 7u);
+    EXPECT_EQ(s.records, 8u);
+    EXPECT_EQ(s.errors, 6u);
     EXPECT_EQ(s.parse_errors + s.case_errors + s.plugin_errors, s.errors);
     EXPECT_EQ(s.verdicts[static_cast<int>(Verdict::kInsource)], 1u);
   }

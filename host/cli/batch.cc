@@ -122,10 +122,16 @@ int run(const BatchCliOptions& o) {
   for (int v = 0; v < kVerdictCount; ++v)
     if (s.verdicts[v]) verdicts += (verdicts.empty() ? "" : ", ") + std::string(verdict_name(static_cast<Verdict>(v))) + " " + with_commas(s.verdicts[v]);
   double rate = s.seconds > 0 ? static_cast<double>(s.records) / s.seconds : 0;
-  std::fprintf(stderr, "insource batch: %s cases (%s); %s errors (parse %s, case %s, plugin %s); %.2f s, %s cases/s, %d jobs\n",
-               with_commas(s.records).c_str(), verdicts.empty() ? "no verdicts" : verdicts.c_str(),
-               with_commas(s.errors).c_str(), with_commas(s.parse_errors).c_str(), with_commas(s.case_errors).c_str(),
-               with_commas(s.plugin_errors).c_str(), s.seconds, with_commas(static_cast<uint64_t>(rate)).c_str(), bo.jobs);
+  // "1 case", "2 cases": a count with its noun in the right number.
+  auto count = [](uint64_t n, const char* one, const char* many) { return with_commas(n) + " " + (n == 1 ? one : many); };
+  std::string kinds = "parse " + with_commas(s.parse_errors) + ", case " + with_commas(s.case_errors) + ", plugin " +
+                      with_commas(s.plugin_errors);
+  if (s.limit_errors) kinds += ", limit " + with_commas(s.limit_errors);
+  if (s.timeout_errors) kinds += ", timeout " + with_commas(s.timeout_errors);
+  std::fprintf(stderr, "insource batch: %s (%s); %s (%s); %.2f s, %s cases/s, %s\n",
+               count(s.records, "case", "cases").c_str(), verdicts.empty() ? "no verdicts" : verdicts.c_str(),
+               count(s.errors, "error", "errors").c_str(), kinds.c_str(), s.seconds,
+               with_commas(static_cast<uint64_t>(rate)).c_str(), count(static_cast<uint64_t>(bo.jobs), "job", "jobs").c_str());
   if (s.faulted)
     std::fprintf(stderr, "insource batch: %s cases decided despite a plugin fault (on_error; see \"faults\" in their records)\n",
                  with_commas(s.faulted).c_str());

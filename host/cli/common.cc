@@ -107,7 +107,9 @@ bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::v
         if (json) {
           nlohmann::ordered_json j;
           j["id"] = in.id;
-          j["error"] = {{"kind", "case"}, {"message", in.error}};
+          if (in.line > 0) j["line"] = in.line;
+          if (in.column > 0) j["column"] = in.column;
+          j["error"] = {{"kind", input_error_label(in.kind)}, {"message", in.error}};
           std::cout << json_text(j) << "\n";
         }
         continue;
@@ -115,7 +117,8 @@ bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::v
       evaluator.decide(*in.value, &d, true);
       if (d.failed) {
         any_failed = true;
-        std::cerr << "insource: case " << in.value->id << ": " << d.error << "\n";
+        // Named like every other case error: where the case is, then the case.
+        std::cerr << "insource: " << in.value->source << ": case " << in.value->id << ": " << d.error << "\n";
       }
       emit(*in.value, d);
     }

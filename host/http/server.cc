@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "io/case_reader.h"
+#include "service/batch.h"
 #include "service/decision_log.h"
 #include "policy/evaluator.h"
 #include "tools/explain.h"
@@ -440,52 +441,21 @@ struct Server::Impl {
     const auto until = deadline();
     auto out_of_time = [&] { return until && Clock::now() > *until; };
 
-    // The fast path: a full parse (simdjson DOM), then each case through the
-    // batch parser. Whatever it does not take goes to the reader that
-    // `insource decide` uses, so that an error reads exactly as the CLI words it.
-    simdjson::dom::element root;
-    const simdjson::error_code dom_error = te.dom.parse(body.data(), n, false).get(root);
-    if (dom_error == simdjson::DEPTH_ERROR)  // and never hand such a text to a recursive parser
-      return send_error(res, 400, ErrorKind::kParse, "request: invalid JSON: the document nests too deeply");
-    bool is_array = false, is_object = false;
-    std::vector<std::string> texts;  // each case, minified
-    if (!dom_error) {
-      is_array = root.is_array();
-      is_object = root.is_object();
-      simdjson::dom::array items;
-      if (is_array && !root.get_array().get(items))
-        for (simdjson::dom::element el : items) texts.push_back(simdjson::minify(el));
-      else
-        texts.push_back(simdjson::minify(root));
-    }
-
+    // The one JSON reader every command uses, so that a case reads, and an
+    // error is worded, exactly as `insource decide` gives them.
+    const std::string_view text = skip_bom(std::string_view(body.data(), n));
+    const size_t first = text.find_first_not_of(" \t\r\n");
+    const bool is_array = first != std::string_view::npos && text[first] == '[';
+    std::vector<CaseInput> inputs;
+    read_json_text(text, "request", policy.schema(), 1, &inputs);
+    if (inputs.empty() && !is_array)
+      return send_error(res, 400, ErrorKind::kParse,
+                        "the request body is empty: send a case as a JSON object, or a JSON array of cases");
+    const size_t skipped = n - text.size();  // the byte order mark, if any
     std::vector<Answer> answers;
-    bool fast = !dom_error && (is_array || is_object);
-    if (fast) {
-      std::string padded;
-      for (const std::string& t : texts) {
-        padded.assign(t);
-        padded.append(kJsonPadding, '\0');
-        auto r = te.json->parse(padded.data(), t.size(), padded.size(), &te.kase, &te.message);
-        if (r != JsonCaseParser::Result::kOk || te.kase.id.empty()) {
-          fast = false;
-          break;
-        }
-        if (out_of_time()) return timeout(res, answers.size(), texts.size());
-        decide_one(te, *snap, te.kase, explain, margins, t, &answers);
-      }
-    }
-    if (!fast) {
-      answers.clear();
-      std::vector<CaseInput> inputs;
-      try {
-        inputs = read_cases(std::string(body.data(), n), "request", policy.schema());
-      } catch (const std::exception& e) {
-        return send_error(res, 400, ErrorKind::kParse, std::string("request: ") + e.what());
-      }
+    {
       json errors = json::array();
-      std::string first;
-      bool any_parse = false;
+      const CaseInput* first_error = nullptr;
       for (size_t i = 0; i < inputs.size(); ++i) {
         if (inputs[i].value) continue;
         json e;
@@ -493,25 +463,27 @@ struct Server::Impl {
         e["id"] = inputs[i].id;
         e["message"] = inputs[i].error;
         errors.push_back(std::move(e));
-        if (first.empty()) first = inputs[i].error;
-        any_parse = any_parse || inputs[i].error.find("invalid YAML") != std::string::npos;
+        if (first_error == nullptr) first_error = &inputs[i];
       }
-      if (errors.empty() && dom_error)
-        return send_error(res, 400, ErrorKind::kParse,
-                          std::string("request: invalid JSON: ") + simdjson::error_message(dom_error));
-      if (!errors.empty()) {
+      if (first_error != nullptr) {
         json extra;
+        extra["id"] = first_error->id;
+        if (first_error->line > 0) extra["line"] = first_error->line;
+        if (first_error->column > 0) extra["column"] = first_error->column;
         if (errors.size() > 1) extra["errors"] = errors;
-        return send_error(res, 400, any_parse ? ErrorKind::kParse : ErrorKind::kCase, first, extra);
+        return send_error(res, 400, first_error->kind == InputErrorKind::kCase ? ErrorKind::kCase : ErrorKind::kParse,
+                          first_error->error, extra);
       }
-      if (!is_array && !is_object)
-        return send_error(res, 400, ErrorKind::kCase,
-                          "request: send a case as a JSON object with \"id\" and \"facts\", or a JSON array of cases");
       for (size_t i = 0; i < inputs.size(); ++i) {
         Case& c = *inputs[i].value;
         if (out_of_time()) return timeout(res, answers.size(), inputs.size());
-        decide_one(te, *snap, c, explain, margins,
-                   texts.size() == inputs.size() ? texts[i] : canonical_case_json(c, policy.schema()), &answers);
+        std::string case_text;
+        if (log) {
+          case_text = minified_case(te.dom, body.data() + skipped + inputs[i].offset, inputs[i].length,
+                                    body.size() - skipped - inputs[i].offset);
+          if (case_text.empty()) case_text = canonical_case_json(c, policy.schema());
+        }
+        decide_one(te, *snap, c, explain, margins, std::move(case_text), &answers);
       }
     }
 
@@ -546,93 +518,100 @@ struct Server::Impl {
 
   // ---- POST /v1/batch -------------------------------------------------------
 
-  // A batch being answered: the body and where the answer has got to. The
-  // records are made as the response is written, a slice at a time, so the
-  // output never has to be held whole.
+  // A batch being answered: the body, run through the batch pipeline (the
+  // one `insource batch` uses) while the response is written.
   struct BatchJob {
     std::shared_ptr<const PolicySnapshot> snap;
-    std::string body;  // then kJsonPadding spare bytes
-    size_t size = 0;
-    size_t pos = 0;
-    uint64_t line = 1;
+    std::string body;
     uint64_t first_id = 0;
     bool detail = false;
     std::optional<Clock::time_point> until;
   };
 
-  static constexpr size_t kBatchSlice = 128 * 1024;
+  // The records, a chunk at a time, into the response.
+  class ResponseSink : public BatchSink {
+   public:
+    explicit ResponseSink(httplib::DataSink& sink) : sink_(sink) {}
+    void write(std::string_view records) override {
+      if (!records.empty() && !sink_.write(records.data(), records.size()))
+        throw BatchError("the client stopped reading the response");
+    }
 
-  // Makes the records of the next slice of `job` into `out`; false at the end.
-  bool batch_slice(BatchJob& job, std::string* out, std::string* log_lines) {
-    ThreadEngine& te = engine_for(job.snap);
-    const Policy& policy = *job.snap->policy;
-    const char* base = job.body.data();
-    const size_t stop_at = std::min(job.size, job.pos + kBatchSlice);
-    std::string now, plugins;
-    if (log) {
-      now = rfc3339(std::chrono::system_clock::now());
-      plugins = plugin_hashes_json(*job.snap);
-    }
-    uint64_t decided[kVerdictCount] = {};
-    uint64_t errors[kErrorKindCount] = {};
-    auto error = [&](std::string_view id, ErrorKind kind, std::string_view message) {
-      ++errors[static_cast<size_t>(kind)];
-      append_error_record(out, id, job.line, error_kind_label(kind), message);
-    };
-    while (job.pos < job.size && (job.pos < stop_at || out->empty())) {
-      const void* nl = std::memchr(base + job.pos, '\n', job.size - job.pos);
-      const size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - base) : job.size;
-      size_t len = end - job.pos;
-      if (len > 0 && base[job.pos + len - 1] == '\r') --len;
-      std::string_view text(base + job.pos, len);
-      const uint64_t id_number = job.first_id + job.line - 1;
-      if (len > o.max_record_bytes) {
-        error({}, ErrorKind::kParse,
-              "the record is longer than " + std::to_string(o.max_record_bytes) + " bytes (--max-record-bytes)");
-      } else if (text.find_first_not_of(" \t") == std::string_view::npos) {
-        error({}, ErrorKind::kParse, "empty line");
-      } else if (job.until && Clock::now() > *job.until) {
-        error({}, ErrorKind::kTimeout,
-              "the request's time budget of " + std::to_string(o.request_budget_ms) +
-                  " ms ran out before this record was decided (--request-budget-ms)");
-      } else {
-        auto r = te.json->parse(base + job.pos, len, job.body.size() - job.pos, &te.kase, &te.message);
-        if (r != JsonCaseParser::Result::kOk) {
-          error(te.kase.id, r == JsonCaseParser::Result::kParseError ? ErrorKind::kParse : ErrorKind::kCase, te.message);
-        } else {
-          Decision& d = te.decision;
-          te.evaluator->decide(te.kase, &d, job.detail);
-          const size_t record_at = out->size();
-          for (size_t i = 0; i < d.criteria.size() && i < policy.criteria().size(); ++i)
-            if (d.criteria[i].fault) metrics.plugin_fault(policy.criteria()[i].name);
-          if (d.failed) {
-            error(te.kase.id, ErrorKind::kPlugin, d.error);
-          } else {
-            ++decided[static_cast<size_t>(d.verdict)];
-            if (job.detail) {
-              *out += json_text(decision_json(policy, te.kase, d));
-              out->push_back('\n');
-            } else {
-              te.compact->append(out, te.kase, d);
-            }
-          }
-          if (log) {
-            std::string case_text = minified_case(te.dom, base + job.pos, len, job.body.size() - job.pos);
-            if (case_text.empty()) case_text = canonical_case_json(te.kase, policy.schema());
-            append_log_line(log_lines, decision_id(id_number), now, *job.snap, plugins, "batch", case_text,
-                            std::string_view(*out).substr(record_at));
-          }
-        }
+   private:
+    httplib::DataSink& sink_;
+  };
+
+  // Counts each record in the metrics and logs it, as /v1/decide does.
+  class BatchRecorder : public BatchObserver {
+   public:
+    BatchRecorder(Impl& impl, const BatchJob& job, ThreadEngine& te) : impl_(impl), job_(job), te_(te) {
+      if (impl_.log) {
+        now_ = rfc3339(std::chrono::system_clock::now());
+        plugins_ = plugin_hashes_json(*job_.snap);
       }
-      job.pos = end + 1;
-      ++job.line;
     }
-    for (int v = 0; v < kVerdictCount; ++v)
-      if (decided[v]) metrics.decisions(static_cast<Verdict>(v), decided[v]);
-    for (size_t k = 0; k < kErrorKindCount; ++k)
-      if (errors[k]) metrics.error(static_cast<ErrorKind>(k), errors[k]);
-    return job.pos < job.size;
-  }
+    ~BatchRecorder() override { flush(); }
+
+    void decided(uint64_t line, std::string_view case_text, const Case& c, const Decision& d,
+                 std::string_view record) override {
+      ++verdicts_[static_cast<size_t>(d.verdict)];
+      faults(d);
+      log(line, case_text, c, record);
+    }
+    void failed(uint64_t line, BatchErrorKind kind, const Case* c, const Decision* d, std::string_view record) override {
+      ++errors_[static_cast<size_t>(error_kind_of(kind))];
+      if (d != nullptr) faults(*d);
+      if (c != nullptr) log(line, {}, *c, record);
+    }
+
+    void flush() {
+      for (int v = 0; v < kVerdictCount; ++v)
+        if (verdicts_[v]) impl_.metrics.decisions(static_cast<Verdict>(v), verdicts_[v]);
+      for (size_t k = 0; k < kErrorKindCount; ++k)
+        if (errors_[k]) impl_.metrics.error(static_cast<ErrorKind>(k), errors_[k]);
+      std::fill(std::begin(verdicts_), std::end(verdicts_), 0);
+      std::fill(std::begin(errors_), std::end(errors_), 0);
+      if (impl_.log && !lines_.empty()) impl_.log->append(lines_);
+      lines_.clear();
+    }
+
+   private:
+    static ErrorKind error_kind_of(BatchErrorKind k) {
+      switch (k) {
+        case BatchErrorKind::kParse: return ErrorKind::kParse;
+        case BatchErrorKind::kCase: return ErrorKind::kCase;
+        case BatchErrorKind::kLimit: return ErrorKind::kParse;
+        case BatchErrorKind::kPlugin: return ErrorKind::kPlugin;
+        case BatchErrorKind::kTimeout: return ErrorKind::kTimeout;
+      }
+      return ErrorKind::kInternal;
+    }
+    void faults(const Decision& d) {
+      const Policy& policy = *job_.snap->policy;
+      for (size_t i = 0; i < d.criteria.size() && i < policy.criteria().size(); ++i)
+        if (d.criteria[i].fault) impl_.metrics.plugin_fault(policy.criteria()[i].name);
+    }
+    void log(uint64_t line, std::string_view case_text, const Case& c, std::string_view record) {
+      if (!impl_.log) return;
+      // The case as received (JSON Lines text has padding readable after it).
+      std::string text = case_text.empty() ? std::string()
+                                           : minified_case(te_.dom, case_text.data(), case_text.size(),
+                                                           case_text.size() + kJsonPadding);
+      if (text.empty()) text = canonical_case_json(c, job_.snap->policy->schema());
+      append_log_line(&lines_, impl_.decision_id(job_.first_id + line - 1), now_, *job_.snap, plugins_, "batch", text,
+                      record);
+      if (lines_.size() > kBatchSlice) flush();
+    }
+
+    Impl& impl_;
+    const BatchJob& job_;
+    ThreadEngine& te_;
+    std::string now_, plugins_, lines_;
+    uint64_t verdicts_[kVerdictCount] = {};
+    uint64_t errors_[kErrorKindCount] = {};
+  };
+
+  static constexpr size_t kBatchSlice = 128 * 1024;
 
   void batch(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     if (!check_type(req, res,
@@ -650,31 +629,44 @@ struct Server::Impl {
     }
     auto job = std::make_shared<BatchJob>();
     if (!read_body(req, res, reader, o.max_batch_bytes, &job->body)) return;
-    job->size = job->body.size();
-    job->body.append(kJsonPadding, '\0');
+    const size_t size = job->body.size();
     job->snap = store.current();
     job->detail = detail;
     job->until = deadline();
-    uint64_t lines = static_cast<uint64_t>(std::count(job->body.begin(), job->body.begin() + static_cast<ptrdiff_t>(job->size), '\n'));
-    if (job->size > 0 && job->body[job->size - 1] != '\n') ++lines;
+    uint64_t lines = static_cast<uint64_t>(std::count(job->body.begin(), job->body.end(), '\n'));
+    if (size > 0 && job->body[size - 1] != '\n') ++lines;
     job->first_id = next_id.fetch_add(std::max<uint64_t>(lines, 1), std::memory_order_relaxed);
     revision_headers(res, *job->snap);
     if (lines > 0)
       res.set_header("X-Insource-Decision-Ids",
                      decision_id(job->first_id) + ".." + decision_id(job->first_id + lines - 1));
     res.status = 200;
-    if (job->size == 0) {
+    if (size == 0) {
       res.set_content("", "application/x-ndjson");
       return;
     }
     res.set_chunked_content_provider("application/x-ndjson", [this, job](size_t, httplib::DataSink& sink) {
       // Nothing may escape from here: it runs while the response is written.
       try {
-        std::string out, log_lines;
-        bool more = batch_slice(*job, &out, &log_lines);
-        if (log && !log_lines.empty()) log->append(log_lines);
-        if (!out.empty() && !sink.write(out.data(), out.size())) return false;
-        if (!more) sink.done();
+        ThreadEngine& te = engine_for(job->snap);
+        BatchOptions bo;
+        bo.jobs = 1;
+        bo.detail = job->detail;
+        bo.format = InputFormat::kJsonLines;
+        bo.label = "request";
+        bo.chunk_bytes = kBatchSlice;
+        bo.max_record_bytes = o.max_record_bytes;
+        if (job->until) bo.deadline = *job->until;
+        bo.timeout_message = "the request's time budget of " + std::to_string(o.request_budget_ms) +
+                             " ms ran out before this record was decided (--request-budget-ms)";
+        bo.evaluator = te.evaluator.get();
+        BatchRecorder recorder(*this, *job, te);
+        bo.observer = &recorder;
+        StringSource source(job->body);
+        ResponseSink out(sink);
+        run_batch(job->snap->policy, source, out, bo);
+        recorder.flush();
+        sink.done();
         return true;
       } catch (const std::exception& e) {
         spdlog::error("serve: batch: {}", e.what());

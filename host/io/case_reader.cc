@@ -3,18 +3,42 @@
 #include <simdjson.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <set>
-#include <sstream>
 
+#include "io/json_case_parser.h"
+#include "io/yaml_documents.h"
 #include "policy/input_limits.h"
 #include "policy/yaml_scalar.h"
 
 namespace insource {
+
+const char* input_error_label(InputErrorKind k) {
+  switch (k) {
+    case InputErrorKind::kNone: return "";
+    case InputErrorKind::kParse: return "parse";
+    case InputErrorKind::kCase: return "case";
+    case InputErrorKind::kLimit: return "limit";
+  }
+  return "";
+}
+
+void format_errors(std::vector<CaseInput>* inputs, size_t from) {
+  for (size_t i = from; i < inputs->size(); ++i)
+    if ((*inputs)[i].kind != InputErrorKind::kNone) (*inputs)[i].error = (*inputs)[i].format_error();
+}
+
+std::string CaseInput::format_error() const {
+  std::string out = SourcePos{label, line, column}.str();
+  if (kind == InputErrorKind::kCase && !id.empty()) out += ": case " + id;
+  return out + ": " + message;
+}
+
+std::string default_case_id(uint64_t line) { return "line-" + std::to_string(line); }
 
 namespace {
 
@@ -24,20 +48,25 @@ struct CaseProblem {
   std::string message;
 };
 
+// A YAML case into a Case, checked against the schema.
 class CaseBuilder {
  public:
   // line_offset: lines before the text (a JSON Lines record is parsed on its own).
   CaseBuilder(const FactSchema& schema, std::string label, int line_offset = 0)
       : schema_(schema), label_(std::move(label)), line_offset_(line_offset) {}
 
-  CaseInput build(const YAML::Node& node, const std::string& fallback_id) {
+  CaseInput build(const YAML::Node& node) {
     CaseInput in;
-    in.id = fallback_id;
+    in.label = label_;
+    SourcePos at = pos_of(node, label_);
+    in.line = at.line > 0 ? at.line + line_offset_ : 0;
+    in.id = default_case_id(static_cast<uint64_t>(std::max(in.line, 1)));
+    const std::string fallback_id = in.id;
     try {
       if (!node.IsMap()) fail(node, "a case must be a map with `id` and `facts`, not " + describe_node(node));
       Case c;
       c.facts.assign(schema_.size(), make_absent());
-      c.source = label_;
+      c.source = label_ + ":" + std::to_string(std::max(in.line, 1));
       std::set<std::string> seen;
       for (auto it = node.begin(); it != node.end(); ++it) {
         const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
@@ -62,7 +91,11 @@ class CaseBuilder {
       flatten(facts, "", 0, &c);
       in.value = std::move(c);
     } catch (const CaseProblem& p) {
-      in.error = p.pos.str() + ": case " + (id_.empty() ? in.id : id_) + ": " + p.message;
+      in.kind = InputErrorKind::kCase;
+      in.message = p.message;
+      if (!id_.empty()) in.id = id_;
+      in.line = p.pos.line;
+      in.column = p.pos.column;
     }
     id_.clear();
     return in;
@@ -126,121 +159,19 @@ class CaseBuilder {
   size_t visited_ = 0;
 };
 
-std::string stem_of(const std::string& label) {
-  std::string stem = std::filesystem::path(label).stem().string();
-  return stem.empty() ? "case" : stem;
-}
-
-}  // namespace
-
-namespace {
-
-// JSON Lines: each non-empty line is one case; an error names its line.
-std::vector<CaseInput> read_json_lines(const std::string& text, const std::string& label, const FactSchema& schema) {
-  std::vector<CaseInput> out;
-  size_t line_no = 0, start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    start = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    std::string where = label + ":" + std::to_string(line_no);
-    std::string fallback = "line " + std::to_string(line_no);
-    if (!simdjson::validate_utf8(line.data(), line.size())) {
-      CaseInput bad;
-      bad.id = fallback;
-      bad.error = where + ": invalid UTF-8 (JSON is UTF-8 text)";
-      out.push_back(std::move(bad));
-      continue;
-    }
-    try {
-      YAML::Node doc = YAML::Load(line);
-      int l = 0, col = 0;
-      if (std::string too_big = check_yaml_limits(doc, input_limits(), &l, &col); !too_big.empty()) {
-        CaseInput bad;
-        bad.id = fallback;
-        bad.error = where + ":" + std::to_string(col) + ": " + too_big;
-        out.push_back(std::move(bad));
-        continue;
-      }
-      CaseBuilder line_builder(schema, label, static_cast<int>(line_no) - 1);
-      out.push_back(line_builder.build(doc, fallback));
-    } catch (const YAML::Exception& e) {
-      CaseInput bad;
-      bad.id = fallback;
-      bad.error = where + ": invalid JSON: " + e.msg;
-      out.push_back(std::move(bad));
-    }
-  }
-  return out;
-}
-
 bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-}  // namespace
-
-namespace {
-
-// One document of a YAML stream and the line (0-based) it starts on.
-struct YamlPiece {
-  std::string_view text;
-  int line = 0;
-};
-
-// Whether the line at `at` is the marker `ccc` (`---` or `...`) at column 0,
-// followed by the end, a space or a line break (YAML 1.2).
-bool marker_at(std::string_view text, size_t at, char c) {
-  if (text.size() - at < 3 || text[at] != c || text[at + 1] != c || text[at + 2] != c) return false;
-  return at + 3 == text.size() || text[at + 3] == '\n' || text[at + 3] == '\r' || text[at + 3] == ' ' ||
-         text[at + 3] == '\t';
-}
-
-// Whether a piece holds anything but blank lines, comments and directives.
-bool has_content(std::string_view piece) {
-  size_t pos = 0;
-  while (pos < piece.size()) {
-    size_t nl = piece.find('\n', pos);
-    std::string_view line = piece.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-    size_t first = line.find_first_not_of(" \t\r");
-    if (first != std::string_view::npos && line[first] != '#' && line[0] != '%') return true;
-    if (nl == std::string_view::npos) break;
-    pos = nl + 1;
-  }
-  return false;
-}
-
-// A YAML stream cut into its documents at the `---` and `...` markers, each
-// loaded on its own with YAML::Load. Not YAML::LoadAll: yaml-cpp 0.7's loops
-// forever, allocating, on some malformed streams (a lone "," does it;
-// jbeder/yaml-cpp#1040, found by case_reader_fuzz). A piece with nothing but
-// comments or directives before a `---` stays with the document it heads.
-std::vector<YamlPiece> split_yaml_documents(std::string_view text) {
-  std::vector<YamlPiece> out;
-  size_t start = 0, pos = 0;
-  int start_line = 0, line = 0;
-  while (pos < text.size()) {
-    if (marker_at(text, pos, '-') && pos > start && has_content(text.substr(start, pos - start))) {
-      out.push_back({text.substr(start, pos - start), start_line});
-      start = pos;
-      start_line = line;
-    }
-    size_t nl = text.find('\n', pos);
-    size_t next = nl == std::string_view::npos ? text.size() : nl + 1;
-    if (marker_at(text, pos, '.')) {
-      out.push_back({text.substr(start, next - start), start_line});
-      start = next;
-      start_line = line + 1;
-    }
-    pos = next;
-    ++line;
-  }
-  if (start < text.size()) out.push_back({text.substr(start), start_line});
-  return out;
+CaseInput refused(const std::string& label, int line, int column, InputErrorKind kind, std::string message) {
+  CaseInput bad;
+  bad.label = label;
+  bad.line = line;
+  bad.column = column;
+  bad.kind = kind;
+  bad.id = default_case_id(static_cast<uint64_t>(std::max(line, 1)));
+  bad.message = std::move(message);
+  return bad;
 }
 
 // The first line (0-based, within `piece`) that is not valid UTF-8, or -1.
@@ -259,90 +190,117 @@ int invalid_utf8_line(std::string_view piece) {
   return 0;
 }
 
+void read_yaml_piece(std::string_view piece, const std::string& label, const FactSchema& schema, int first_line,
+                     std::vector<CaseInput>* out) {
+  if (int bad = invalid_utf8_line(piece); bad >= 0) {
+    out->push_back(refused(label, first_line + bad, 0, InputErrorKind::kParse, "invalid UTF-8 (cases are UTF-8 text)"));
+    return;
+  }
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(std::string(piece));
+  } catch (const YAML::ParserException& e) {
+    out->push_back(refused(label, e.mark.is_null() ? first_line : e.mark.line + first_line,
+                           e.mark.is_null() ? 0 : e.mark.column + 1, InputErrorKind::kParse,
+                           "invalid YAML: " + e.msg));
+    return;
+  }
+  int l = 0, col = 0;
+  if (std::string too_big = check_yaml_limits(doc, input_limits(), &l, &col); !too_big.empty()) {
+    out->push_back(refused(label, l ? l + first_line - 1 : first_line, col, InputErrorKind::kLimit, too_big));
+    return;
+  }
+  if (doc.IsNull()) return;  // an empty document, e.g. after a trailing `---`
+  CaseBuilder builder(schema, label, first_line - 1);
+  if (doc.IsSequence()) {
+    for (const YAML::Node& item : doc) out->push_back(builder.build(item));
+  } else {
+    out->push_back(builder.build(doc));
+  }
+}
+
 }  // namespace
 
-std::vector<CaseInput> read_cases(const std::string& text, const std::string& label, const FactSchema& schema,
-                                  int first_line) {
-  if (ends_with(label, ".jsonl") || ends_with(label, ".ndjson")) return read_json_lines(text, label, schema);
+void read_yaml_document(std::string_view piece, const std::string& label, const FactSchema& schema, int first_line,
+                        std::vector<CaseInput>* out) {
+  const size_t from = out->size();
+  read_yaml_piece(piece, label, schema, first_line, out);
+  format_errors(out, from);
+}
+
+namespace {
+
+void read_yaml(std::string_view text, const std::string& label, const FactSchema& schema, int first_line,
+               std::vector<CaseInput>* out) {
+  // Each document on its own: a bad one is an error in its place and the others are read.
+  for (const YamlPiece& piece : split_yaml_documents(text))
+    read_yaml_document(piece.text, label, schema, first_line + piece.line, out);
+}
+
+}  // namespace
+
+CaseFormat case_format_for(const std::string& label, std::string_view text) {
+  if (ends_with(label, ".jsonl") || ends_with(label, ".ndjson")) return CaseFormat::kJsonLines;
+  if (ends_with(label, ".json")) return CaseFormat::kJson;
+  if (ends_with(label, ".yaml") || ends_with(label, ".yml")) return CaseFormat::kYaml;
+  // Standard input, a request, any other name: JSON when it starts like JSON
+  // (a YAML case written as a flow map, `{id: x, ...}`, is refused as JSON:
+  // give such a file a .yaml name).
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || (text[first] != '{' && text[first] != '[')) return CaseFormat::kYaml;
+  if (text[first] == '[') return CaseFormat::kJson;
+  // One object, perhaps over several lines, or JSON Lines: lines after the
+  // first line's object that start another object make it JSON Lines.
+  size_t nl = text.find('\n', first);
+  while (nl != std::string_view::npos) {
+    size_t next = text.find_first_not_of(" \t\r\n", nl);
+    if (next == std::string_view::npos) break;
+    // The first line ends with '}' and the next starts with '{': lines of objects.
+    size_t last = text.find_last_not_of(" \t\r", nl == 0 ? 0 : nl - 1);
+    if (last != std::string_view::npos && last >= first && text[last] == '}' && text[next] == '{')
+      return CaseFormat::kJsonLines;
+    break;
+  }
+  return CaseFormat::kJson;
+}
+
+std::vector<CaseInput> read_cases(std::string_view text, const std::string& label, const FactSchema& schema,
+                                  int first_line, CaseFormat format) {
+  text = skip_bom(text);
+  if (format == CaseFormat::kAuto) format = case_format_for(label, text);
   std::vector<CaseInput> out;
-  const std::string stem = stem_of(label);
-  auto next_id = [&]() { return out.empty() ? stem : stem + "#" + std::to_string(out.size() + 1); };
-  auto refuse = [&](SourcePos p, const std::string& why) {
-    CaseInput bad;
-    bad.id = next_id();
-    bad.error = p.str() + ": " + why;
-    out.push_back(std::move(bad));
-  };
-  // Each document on its own: a bad one is an error record in its place and the others are read.
-  for (const YamlPiece& piece : split_yaml_documents(text)) {
-    const int base = first_line + piece.line;  // 1-based line of the piece's first line
-    if (int bad = invalid_utf8_line(piece.text); bad >= 0) {
-      refuse(SourcePos{label, base + bad, 0}, "invalid UTF-8 (cases are UTF-8 text)");
-      continue;
-    }
-    YAML::Node doc;
-    try {
-      doc = YAML::Load(std::string(piece.text));
-    } catch (const YAML::ParserException& e) {
-      refuse(SourcePos{label, e.mark.is_null() ? 0 : e.mark.line + base, e.mark.is_null() ? 0 : e.mark.column + 1},
-             "invalid YAML/JSON: " + e.msg);
-      continue;
-    }
-    int l = 0, col = 0;
-    if (std::string too_big = check_yaml_limits(doc, input_limits(), &l, &col); !too_big.empty()) {
-      refuse(SourcePos{label, l ? l + base - 1 : 0, col}, too_big);
-      continue;
-    }
-    if (doc.IsNull()) continue;  // an empty document, e.g. after a trailing `---`
-    CaseBuilder builder(schema, label, base - 1);
-    if (doc.IsSequence()) {
-      for (const YAML::Node& item : doc) out.push_back(builder.build(item, next_id()));
-    } else {
-      out.push_back(builder.build(doc, next_id()));
-    }
+  switch (format) {
+    case CaseFormat::kJsonLines: read_json_lines(text, label, schema, first_line, &out); break;
+    case CaseFormat::kJson: read_json_text(text, label, schema, first_line, &out); break;
+    case CaseFormat::kYaml:
+    case CaseFormat::kAuto: read_yaml(text, label, schema, first_line, &out); break;
   }
   if (out.empty()) {
-    CaseInput empty;
-    empty.id = stem;
-    empty.error = label + ": no case in the input (it is empty)";
-    out.push_back(std::move(empty));
+    out.push_back(refused(label, 0, 0, InputErrorKind::kParse, "no case in the input (it is empty)"));
+    format_errors(&out);
   }
   return out;
 }
 
 std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema& schema) {
-  std::string text;
-  auto refused = [&](const std::string& why) {
-    CaseInput bad;
-    bad.id = stem_of(path);
-    bad.error = (path == "-" ? std::string("<stdin>") : path) + ": " + why;
+  const std::string label = path == "-" ? std::string("<stdin>") : path;
+  auto refuse = [&](InputErrorKind kind, const std::string& why) {
     std::vector<CaseInput> out;
-    out.push_back(std::move(bad));
+    out.push_back(refused(label, 0, 0, kind, why));
+    format_errors(&out);
     return out;
   };
+  std::string text;
   if (path == "-") {
-    if (std::string why = read_bounded(std::cin, input_limits(), &text); !why.empty()) return refused(why);
-    return read_cases(text, "<stdin>", schema);
+    if (std::string why = read_bounded(std::cin, input_limits(), &text); !why.empty())
+      return refuse(InputErrorKind::kLimit, why);
+    return read_cases(text, label, schema);
   }
-  if (std::string big = check_file_size(path, input_limits()); !big.empty()) {
-    CaseInput bad;
-    bad.id = stem_of(path);
-    bad.error = path + ": " + big;
-    std::vector<CaseInput> out;
-    out.push_back(std::move(bad));
-    return out;
-  }
+  if (std::string big = check_file_size(path, input_limits()); !big.empty()) return refuse(InputErrorKind::kLimit, big);
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    CaseInput bad;
-    bad.id = stem_of(path);
-    bad.error = path + ": cannot read the case file";
-    std::vector<CaseInput> out;
-    out.push_back(std::move(bad));
-    return out;
-  }
-  if (std::string why = read_bounded(in, input_limits(), &text); !why.empty()) return refused(why);
-  return read_cases(text, path, schema);
+  if (!in) return refuse(InputErrorKind::kParse, "cannot read the case file");
+  if (std::string why = read_bounded(in, input_limits(), &text); !why.empty()) return refuse(InputErrorKind::kLimit, why);
+  return read_cases(text, label, schema);
 }
 
 }  // namespace insource

@@ -39,6 +39,29 @@ std::string describe_json(od::value& v) {
   return "a value";
 }
 
+// Whether `s` is a number as RFC 8259 spells it: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?
+bool json_number_grammar(std::string_view s) {
+  size_t i = 0;
+  auto digits = [&] {
+    size_t from = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > from;
+  };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i < s.size() && s[i] == '0') ++i;
+  else if (!digits()) return false;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == s.size();
+}
+
 simdjson::error_code read_key(od::field& field, std::string_view* key) { return field.unescaped_key().get(*key); }
 
 // Whether `text` equals `name`, a name stored zero-padded to whole 8-byte
@@ -153,6 +176,7 @@ JsonCaseParser::JsonCaseParser(const FactSchema& schema) : schema_(schema) {
     nodes_[node].slot = static_cast<int32_t>(slot);
   }
   fact_count_ = schema.size();
+  group_seen_.assign(nodes_.size(), 0);
   for (uint32_t slot = 0; slot < schema.size(); ++slot) {
     const FactDecl& d = schema.at(slot).decl;
     checks_.push_back(FastCheck{static_cast<uint32_t>(d.type), d.min_exclusive, d.min, d.max,
@@ -256,11 +280,16 @@ JsonCaseParser::Result JsonCaseParser::parse(const char* data, size_t len, size_
 // simdjson's iterators in registers; diagnose() words the problem.
 bool JsonCaseParser::parse_fast(const char* data, size_t len, size_t capacity, Case* c) {
   c->id.clear();
+  c->title.clear();
   c->facts.assign(fact_count_, make_absent());
+  if (++generation_ == 0) {  // wrapped: forget every mark
+    std::fill(group_seen_.begin(), group_seen_.end(), 0);
+    generation_ = 1;
+  }
   od::document doc;
   od::object top;
   if (parser_.iterate(data, len, capacity).get(doc) || doc.get_object().get(top)) return false;
-  bool have_id = false, have_facts = false;
+  bool have_id = false, have_facts = false, have_title = false, have_description = false;
   for (auto field : top) {
     // Keys read raw, without unescaping: a key with an escape matches none of
     // these and goes the careful way.
@@ -290,7 +319,16 @@ bool JsonCaseParser::parse_fast(const char* data, size_t len, size_t capacity, C
         c->id.assign(id);
       }
       have_id = true;
-    } else if (std::memcmp(key, "title\"", 6) != 0 && std::memcmp(key, "description\"", 12) != 0) {
+    } else if (std::memcmp(key, "title\"", 6) == 0) {
+      std::string_view title;
+      if (have_title || field.value().get_string().get(title)) return false;
+      c->title.assign(title);
+      have_title = true;
+    } else if (std::memcmp(key, "description\"", 12) == 0) {
+      std::string_view description;
+      if (have_description || field.value().get_string().get(description)) return false;
+      have_description = true;
+    } else {
       return false;
     }
   }
@@ -315,6 +353,8 @@ bool JsonCaseParser::walk_fast(od::object& obj, uint32_t node, int depth, Case* 
     // type fails the getter, and the careful path words it).
     if (n.slot < 0) {
       od::object inner;
+      if (group_seen_[at] == generation_) return false;  // the group given twice
+      group_seen_[at] = generation_;
       if (v.get_object().get(inner) || !walk_fast(inner, at, depth + 1, c)) return false;
       continue;
     }
@@ -367,8 +407,13 @@ bool JsonCaseParser::walk_fast(od::object& obj, uint32_t node, int depth, Case* 
 JsonCaseParser::Result JsonCaseParser::diagnose(const char* data, size_t len, size_t capacity, Case* c,
                                                 std::string* error) {
   c->id.clear();
+  c->title.clear();
   c->facts.assign(fact_count_, make_absent());
   path_.clear();
+  if (++generation_ == 0) {
+    std::fill(group_seen_.begin(), group_seen_.end(), 0);
+    generation_ = 1;
+  }
   auto fail_json = [&](simdjson::error_code e) {
     *error = std::string("invalid JSON: ") + simdjson::error_message(e);
     return Result::kParseError;
@@ -377,13 +422,50 @@ JsonCaseParser::Result JsonCaseParser::diagnose(const char* data, size_t len, si
   if (auto e = parser_.iterate(data, len, capacity).get(doc)) return fail_json(e);
   od::object top;
   if (auto e = doc.get_object().get(top)) {
+    // Another JSON value (a list, a string, a number ...) is a case error; text
+    // that is not JSON at all (`id: x`, `True`, `NaN`) a parse error.
+    od::json_type t;
+    bool is_value = false;
+    if (e == simdjson::INCORRECT_TYPE && !doc.type().get(t)) {
+      switch (t) {
+        case od::json_type::array:
+        case od::json_type::object: is_value = true; break;
+        case od::json_type::string: {
+          std::string_view s;
+          is_value = !doc.get_string().get(s);
+          break;
+        }
+        case od::json_type::number: {
+          std::string_view raw;
+          if (doc.raw_json_token().get(raw)) break;
+          while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\r' || raw.back() == '\n'))
+            raw.remove_suffix(1);
+          is_value = json_number_grammar(raw);
+          break;
+        }
+        case od::json_type::boolean: {
+          bool b;
+          is_value = !doc.get_bool().get(b);
+          break;
+        }
+        case od::json_type::null: {
+          bool null = false;
+          is_value = !doc.is_null().get(null) && null;
+          break;
+        }
+      }
+    }
+    if (!is_value && e == simdjson::INCORRECT_TYPE) {
+      *error = "invalid JSON: the text is not a JSON value";
+      return Result::kParseError;
+    }
     if (e == simdjson::INCORRECT_TYPE) {
       *error = "a case must be a JSON object with \"id\" and \"facts\"";
       return Result::kCaseError;
     }
     return fail_json(e);
   }
-  bool have_facts = false, have_id = false;
+  bool have_facts = false, have_id = false, have_title = false, have_description = false;
   for (auto field_result : top) {
     od::field field;
     if (auto e = std::move(field_result).get(field)) return fail_json(e);
@@ -422,7 +504,23 @@ JsonCaseParser::Result JsonCaseParser::diagnose(const char* data, size_t len, si
       }
       Result r = walk(facts, 0, 0, c, error);
       if (r != Result::kOk) return r;
-    } else if (key != "title" && key != "description") {
+    } else if (key == "title" || key == "description") {
+      bool& have = key == "title" ? have_title : have_description;
+      if (have) {
+        *error = "key '" + std::string(key) + "' is given twice";
+        return Result::kCaseError;
+      }
+      have = true;
+      std::string_view text;
+      od::json_type t;
+      if (auto e = v.type().get(t)) return fail_json(e);
+      if (t != od::json_type::string) {
+        *error = "\"" + std::string(key) + "\" must be a string, not " + describe_json(v);
+        return Result::kCaseError;
+      }
+      if (auto e = v.get_string().get(text)) return fail_json(e);
+      if (key == "title") c->title.assign(text);
+    } else {
       std::string near = closest_name(key, {"id", "title", "description", "facts"});
       *error = "unknown key '" + std::string(key) + "' in a case" + (near.empty() ? "" : " (did you mean '" + near + "'?)");
       return Result::kCaseError;
@@ -457,7 +555,16 @@ JsonCaseParser::Result JsonCaseParser::diagnose(const char* data, size_t len, si
   switch (t) {
     case od::json_type::number: {
       double d;
-      if (v.get_double().get(d) || !std::isfinite(d)) return fail("must be a finite number, not " + std::string(raw_token(v)));
+      if (v.get_double().get(d) || !std::isfinite(d)) {
+        // A number too large for a double is a case error; a token that is not
+        // a JSON number at all (0012, -, 1.) a parse error.
+        const std::string_view raw = raw_token(v);
+        if (!json_number_grammar(raw)) {
+          *error = "invalid JSON: " + std::string(raw) + " is not a JSON number";
+          return Result::kParseError;
+        }
+        return fail("must be a finite number, not " + std::string(raw));
+      }
       value.number = d;
       value.type = INSOURCE_NUMBER;
       break;
@@ -540,6 +647,11 @@ JsonCaseParser::Result JsonCaseParser::walk(od::object obj, uint32_t node, int d
     }
     if (t == od::json_type::object && !nodes_[at].children.empty()) {
       od::object inner;
+      if (group_seen_[at] == generation_) {
+        *error = "fact '" + path_name(key) + "' is given twice";
+        return Result::kCaseError;
+      }
+      group_seen_[at] = generation_;
       if (auto e = v.get_object().get(inner)) {
         *error = std::string("invalid JSON: ") + simdjson::error_message(e);
         return Result::kParseError;

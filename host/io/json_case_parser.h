@@ -86,6 +86,10 @@ class JsonCaseParser {
   std::vector<Padded> allowed_;
   simdjson::ondemand::parser parser_;
   std::vector<std::string_view> path_;  // the segments above the current object, for messages
+  // Per trie node, the parse that last met it as an object: a group given
+  // twice ("cost": {...}, "cost": {...}) is refused as a duplicate key.
+  std::vector<uint32_t> group_seen_;
+  uint32_t generation_ = 0;
   size_t fact_count_ = 0;
 };
 

@@ -229,7 +229,7 @@ void CompactFormatter::append(std::string* out, const Case& c, const Decision& d
 }
 
 void append_error_record(std::string* out, std::string_view id, uint64_t line, std::string_view kind,
-                         std::string_view message) {
+                         std::string_view message, int column) {
   out->push_back('{');
   if (!id.empty()) {
     out->append("\"id\":");
@@ -240,6 +240,11 @@ void append_error_record(std::string* out, std::string_view id, uint64_t line, s
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, line);
   out->append(buf, r.ptr);
+  if (column > 0) {
+    out->append(",\"column\":");
+    r = std::to_chars(buf, buf + sizeof buf, column);
+    out->append(buf, r.ptr);
+  }
   out->append(",\"error\":{\"kind\":");
   append_json_string(out, kind);
   out->append(",\"message\":");

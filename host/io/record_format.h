@@ -65,7 +65,7 @@ class CompactFormatter {
 
 // {"id"?,"line":N,"error":{"kind","message"}} and a newline; the id only when known.
 void append_error_record(std::string* out, std::string_view id, uint64_t line, std::string_view kind,
-                         std::string_view message);
+                         std::string_view message, int column = 0);
 
 }  // namespace insource
 

@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <string>
 #include <limits>
 
 namespace insource {
@@ -61,8 +63,9 @@ bool parse_number(const std::string& s, double* out) {
   const char* start = (*b == '+') ? b + 1 : b;
   auto r = std::from_chars(start, e, *out);
   if (r.ec == std::errc::result_out_of_range) {
-    // A literal too large for a double: report it as infinite so that callers reject it.
-    *out = (*b == '-') ? -HUGE_VAL : HUGE_VAL;
+    // strtod rounds as JSON readers do: a literal too small for a double
+    // (1e-400) is 0, one too large (1e400) infinite, which callers reject.
+    *out = std::strtod(std::string(start, e).c_str(), nullptr);
     return true;
   }
   return r.ec == std::errc() && r.ptr == e;

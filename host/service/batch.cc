@@ -18,11 +18,12 @@
 
 #include "io/case_reader.h"
 #include "io/csv_cases.h"
-#include "policy/evaluator.h"
 #include "io/json_case_parser.h"
 #include "io/json_text.h"
 #include "io/record_format.h"
 #include "io/report.h"
+#include "io/yaml_documents.h"
+#include "policy/evaluator.h"
 
 namespace insource {
 
@@ -43,7 +44,54 @@ bool parse_input_format(const std::string& name, InputFormat* out) {
   return true;
 }
 
+const char* batch_error_label(BatchErrorKind k) {
+  switch (k) {
+    case BatchErrorKind::kParse: return "parse";
+    case BatchErrorKind::kCase: return "case";
+    case BatchErrorKind::kLimit: return "limit";
+    case BatchErrorKind::kPlugin: return "plugin";
+    case BatchErrorKind::kTimeout: return "timeout";
+  }
+  return "";
+}
+
+size_t FdSource::read(char* buf, size_t n) {
+  ssize_t got;
+  do {
+    got = ::read(fd_, buf, n);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) throw BatchError(label_ + ": read error: " + std::strerror(errno));
+  return static_cast<size_t>(got);
+}
+
+void FdSink::write(std::string_view s) {
+  const char* p = s.data();
+  size_t left = s.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd_, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw BatchError(std::string("write error: ") + std::strerror(errno));
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+size_t StringSource::read(char* buf, size_t n) {
+  const size_t take = std::min(n, text_.size() - pos_);
+  std::memcpy(buf, text_.data() + pos_, take);
+  pos_ += take;
+  return take;
+}
+
 namespace {
+
+BatchErrorKind batch_kind_of(InputErrorKind k) {
+  switch (k) {
+    case InputErrorKind::kParse: return BatchErrorKind::kParse;
+    case InputErrorKind::kLimit: return BatchErrorKind::kLimit;
+    default: return BatchErrorKind::kCase;
+  }
+}
 
 // A run of whole input records, and the output they produced.
 struct Chunk {
@@ -75,7 +123,7 @@ struct Chunk {
 // Cuts the input into chunks that end on a record boundary.
 class ChunkReader {
  public:
-  ChunkReader(int fd, const BatchOptions& o) : fd_(fd), o_(o) {}
+  ChunkReader(BatchSource& source, const BatchOptions& o) : source_(source), o_(o) {}
 
   // JSON Lines only: leave counting a chunk's lines to whoever reads them,
   // who reports them with add_lines() before the next chunk (one pass over
@@ -124,12 +172,8 @@ class ChunkReader {
   void fill(size_t want) {
     size_t old = carry_.size();
     carry_.resize(old + want);
-    ssize_t n;
-    do {
-      n = ::read(fd_, carry_.data() + old, want);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) throw BatchError(o_.label + ": read error: " + std::strerror(errno));
-    carry_.resize(old + static_cast<size_t>(n));
+    const size_t n = source_.read(carry_.data() + old, want);
+    carry_.resize(old + n);
     if (n == 0) eof_ = true;
     // A UTF-8 byte order mark at the start of the input is not part of the first record.
     if (!bom_checked_ && (carry_.size() >= 3 || eof_)) {
@@ -151,9 +195,9 @@ class ChunkReader {
         return nl == std::string::npos ? 0 : nl + 1;
       }
       case InputFormat::kYaml: {
-        // A document ends where a line starting with "---" begins; the last one
-        // may continue in the next read, so cut before the last separator.
-        size_t sep = last_separator();
+        // A document ends where a `---` line begins; the last one may
+        // continue in the next read, so cut before the last separator.
+        size_t sep = last_yaml_document_start(carry_);
         return sep == std::string::npos ? 0 : sep;
       }
       case InputFormat::kCsv: {
@@ -168,35 +212,6 @@ class ChunkReader {
       }
     }
     return 0;
-  }
-
-  // The first line at or after `from` that starts with "---" (`from` itself
-  // counts when it is 0 or follows a newline), or npos.
-  size_t first_separator(size_t from) const {
-    size_t pos = from;
-    if (pos > 0 && carry_[pos - 1] != '\n') {
-      size_t nl = carry_.find('\n', pos);
-      if (nl == std::string::npos) return std::string::npos;
-      pos = nl + 1;
-    }
-    while (pos < carry_.size()) {
-      if (carry_.compare(pos, 3, "---") == 0) return pos;
-      size_t nl = carry_.find('\n', pos);
-      if (nl == std::string::npos) return std::string::npos;
-      pos = nl + 1;
-    }
-    return std::string::npos;
-  }
-
-  size_t last_separator() const {
-    size_t pos = carry_.size();
-    while (pos > 0) {
-      size_t nl = carry_.rfind('\n', pos - 1);
-      if (nl == std::string::npos) return std::string::npos;
-      if (carry_.compare(nl + 1, 3, "---") == 0) return nl + 1;
-      pos = nl;
-    }
-    return std::string::npos;
   }
 
   bool emit(Chunk* c, size_t cut) {
@@ -229,7 +244,7 @@ class ChunkReader {
       // YAML: the oversized document ends at the first separator after its
       // own (a separator at 0 is its own, unless its start was dropped); the
       // documents after it are read as usual.
-      size_t end = o_.format == InputFormat::kYaml ? first_separator(cleared ? 0 : 1) : carry_.find('\n');
+      size_t end = o_.format == InputFormat::kYaml ? next_yaml_document_start(carry_, cleared ? 0 : 1) : carry_.find('\n');
       // At 0 the record's own first line (or separator) only while carry_
       // still starts with the record: once the bytes before were dropped, a
       // newline read at the very start of carry_ ends the record (the
@@ -253,7 +268,7 @@ class ChunkReader {
     }
   }
 
-  int fd_;
+  BatchSource& source_;
   const BatchOptions& o_;
   std::string carry_;
   bool eof_ = false;
@@ -268,7 +283,14 @@ class Worker {
  public:
   Worker(const std::shared_ptr<const Policy>& policy, const CompactFormatter& compact, const BatchOptions& o,
          const std::optional<CsvCases>& csv)
-      : policy_(policy), evaluator_(policy), json_(policy->schema()), compact_(compact), o_(o), csv_(csv) {}
+      : policy_(policy), json_(policy->schema()), compact_(compact), o_(o), csv_(csv) {
+    if (o.evaluator != nullptr && o.jobs <= 1) {
+      evaluator_ = o.evaluator;
+    } else {
+      own_evaluator_.emplace(policy);
+      evaluator_ = &*own_evaluator_;
+    }
+  }
 
   void process(Chunk* c) {
     c->out_size = 0;
@@ -290,8 +312,15 @@ class Worker {
   // to it; one that fits in a chunk is caught here (the limit holds whatever
   // the chunk size).
   void too_long(Chunk* c, uint64_t line) {
-    error(c, line, {}, "parse",
+    error(c, line, {}, BatchErrorKind::kParse,
           "the record is longer than " + std::to_string(o_.max_record_bytes) + " bytes (--max-record-bytes)");
+  }
+
+  // Whether the caller's time budget ran out (then the record is a timeout error).
+  bool out_of_time(Chunk* c, uint64_t line) {
+    if (!o_.deadline || std::chrono::steady_clock::now() <= *o_.deadline) return false;
+    error(c, line, {}, BatchErrorKind::kTimeout, o_.timeout_message);
+    return true;
   }
 
   void json_lines(Chunk* c) {
@@ -304,14 +333,14 @@ class Worker {
       size_t len = end - pos;
       if (len > 0 && base[pos + len - 1] == '\r') --len;
       std::string_view text(base + pos, len);
-      if (text.find_first_not_of(" \t") == std::string_view::npos) {
-        error(c, line, {}, "parse", "empty line");
-      } else if (len > o_.max_record_bytes) {
-        too_long(c, line);
-      } else {
+      if (len > o_.max_record_bytes) {
+        too_long(c, line);  // first, as the chunk reader does for a line it cannot hold
+      } else if (is_blank_line(text)) {
+        // No case and no error (a trailing blank line above all).
+      } else if (!out_of_time(c, line)) {
         auto r = json_.parse(base + pos, len, c->data.size() - pos, &case_, &message_);
-        if (r == JsonCaseParser::Result::kOk) decide(c, line);
-        else error(c, line, case_.id, r == JsonCaseParser::Result::kParseError ? "parse" : "case", message_);
+        if (r == JsonCaseParser::Result::kOk) decide(c, line, text);
+        else error(c, line, case_.id, r == JsonCaseParser::Result::kParseError ? BatchErrorKind::kParse : BatchErrorKind::kCase, message_);
       }
       pos = end + 1;
       ++line;
@@ -319,52 +348,28 @@ class Worker {
     c->lines = line - c->first_line;  // one a '\n' (a last line without one ends the input)
   }
 
+  // The documents cut by the one YAML splitter, each read by the case reader.
   void yaml_documents(Chunk* c) {
     std::string_view all(c->data.data(), c->size);
-    size_t pos = 0;
-    uint64_t line = c->first_line;
-    while (pos < all.size()) {
-      // A document runs to the next line that starts with "---".
-      size_t end = pos;
-      uint64_t lines = 0;
-      do {
-        size_t nl = all.find('\n', end);
-        end = nl == std::string_view::npos ? all.size() : nl + 1;
-        ++lines;
-      } while (end < all.size() && all.compare(end, 3, "---") != 0);
-      std::string doc(all.substr(pos, end - pos));
-      if (doc.size() > o_.max_record_bytes) {
+    for (const YamlPiece& piece : split_yaml_documents(all)) {
+      const uint64_t line = c->first_line + static_cast<uint64_t>(piece.line);
+      if (piece.text.size() > o_.max_record_bytes) {
         too_long(c, line);
-      } else if (has_content(doc)) {
-        for (CaseInput& in : read_cases(doc, o_.label, policy_->schema(), static_cast<int>(line))) {
-          if (in.value) {
-            case_ = std::move(*in.value);
-            decide(c, line);
-          } else {
-            const bool unreadable = in.error.find("invalid YAML") != std::string::npos ||
-                                    in.error.find("invalid UTF-8") != std::string::npos;
-            error(c, line, in.id, unreadable ? "parse" : "case", in.error);
-          }
+        continue;
+      }
+      inputs_.clear();
+      read_yaml_document(piece.text, o_.label, policy_->schema(), static_cast<int>(line), &inputs_);
+      for (CaseInput& in : inputs_) {
+        const uint64_t at = in.line > 0 ? static_cast<uint64_t>(in.line) : line;
+        if (out_of_time(c, at)) continue;
+        if (in.value) {
+          case_ = std::move(*in.value);
+          decide(c, at, {});
+        } else {
+          error(c, at, in.id, batch_kind_of(in.kind), in.message, in.column);
         }
       }
-      pos = end;
-      line += lines;
     }
-  }
-
-  // Whether a YAML document holds more than a separator, blank lines and comments.
-  static bool has_content(std::string_view doc) {
-    size_t pos = 0;
-    while (pos < doc.size()) {
-      size_t nl = doc.find('\n', pos);
-      std::string_view l = doc.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-      if (l.compare(0, 3, "---") == 0) l.remove_prefix(3);
-      size_t first = l.find_first_not_of(" \t\r");
-      if (first != std::string_view::npos && l[first] != '#' && l.substr(first) != "...") return true;
-      if (nl == std::string_view::npos) break;
-      pos = nl + 1;
-    }
-    return false;
   }
 
   void csv_rows(Chunk* c) {
@@ -376,26 +381,32 @@ class Worker {
       std::string_view row = all.substr(pos, end - pos);
       uint64_t lines = static_cast<uint64_t>(std::count(row.begin(), row.end(), '\n'));
       while (!row.empty() && (row.back() == '\n' || row.back() == '\r')) row.remove_suffix(1);
-      if (row.empty()) error(c, line, {}, "parse", "empty line");
-      else if (row.size() > o_.max_record_bytes) too_long(c, line);
-      else if (!simdjson::validate_utf8(row.data(), row.size()))  // the records are JSON: UTF-8 only
-        error(c, line, {}, "parse", "invalid UTF-8 (CSV input is UTF-8 text)");
-      else if (csv_->read_row(row, &case_, &message_)) decide(c, line);
-      else error(c, line, case_.id, "case", message_);
+      if (is_blank_line(row)) {
+        // No case and no error, as in JSON Lines.
+      } else if (row.size() > o_.max_record_bytes) {
+        too_long(c, line);
+      } else if (!simdjson::validate_utf8(row.data(), row.size())) {  // the records are JSON: UTF-8 only
+        error(c, line, {}, BatchErrorKind::kParse, "invalid UTF-8 (CSV input is UTF-8 text)");
+      } else if (!out_of_time(c, line)) {
+        if (csv_->read_row(row, &case_, &message_)) decide(c, line, {});
+        else error(c, line, case_.id, BatchErrorKind::kCase, message_);
+      }
       pos = end;
       line += std::max<uint64_t>(lines, 1);
     }
   }
 
-  void decide(Chunk* c, uint64_t line) {
-    evaluator_.decide(case_, &decision_, o_.detail);
+  void decide(Chunk* c, uint64_t line, std::string_view text) {
+    if (case_.id.empty()) case_.id = default_case_id(line);
+    evaluator_->decide(case_, &decision_, o_.detail);
     if (decision_.failed) {
-      error(c, line, case_.id, "plugin", decision_.error);
+      error(c, line, case_.id, BatchErrorKind::kPlugin, decision_.error);
       return;
     }
     ++c->stats.records;
     ++c->stats.verdicts[static_cast<size_t>(decision_.verdict)];
     if (decision_.faults) ++c->stats.faulted;
+    const size_t record_at = c->out_size;
     if (o_.detail) {
       std::string record = json_text(decision_json(*policy_, case_, decision_));
       record.push_back('\n');
@@ -408,21 +419,36 @@ class Worker {
       compact_.append(&scratch_, case_, decision_);
       c->append(scratch_);
     }
+    if (o_.observer)
+      o_.observer->decided(line, text, case_, decision_, std::string_view(c->out.data() + record_at, c->out_size - record_at));
   }
 
-  void error(Chunk* c, uint64_t line, std::string_view id, std::string_view kind, const std::string& message) {
+  void error(Chunk* c, uint64_t line, std::string_view id, BatchErrorKind kind, const std::string& message,
+             int column = 0) {
     ++c->stats.records;
     ++c->stats.errors;
-    if (kind == "parse") ++c->stats.parse_errors;
-    else if (kind == "case") ++c->stats.case_errors;
-    else ++c->stats.plugin_errors;
+    switch (kind) {
+      case BatchErrorKind::kParse: ++c->stats.parse_errors; break;
+      case BatchErrorKind::kCase: ++c->stats.case_errors; break;
+      case BatchErrorKind::kPlugin: ++c->stats.plugin_errors; break;
+      case BatchErrorKind::kLimit: ++c->stats.limit_errors; break;
+      case BatchErrorKind::kTimeout: ++c->stats.timeout_errors; break;
+    }
     scratch_.clear();
-    append_error_record(&scratch_, id, line, kind, message);
+    if (id.empty()) {
+      default_id_ = default_case_id(line);
+      id = default_id_;
+    }
+    append_error_record(&scratch_, id, line, batch_error_label(kind), message, column);
     c->append(scratch_);
+    if (o_.observer)
+      o_.observer->failed(line, kind, kind == BatchErrorKind::kPlugin ? &case_ : nullptr,
+                          kind == BatchErrorKind::kPlugin ? &decision_ : nullptr, scratch_);
   }
 
   std::shared_ptr<const Policy> policy_;
-  Evaluator evaluator_;
+  std::optional<Evaluator> own_evaluator_;
+  Evaluator* evaluator_ = nullptr;
   JsonCaseParser json_;
   const CompactFormatter& compact_;
   const BatchOptions& o_;
@@ -431,19 +457,9 @@ class Worker {
   Decision decision_;
   std::string message_;
   std::string scratch_;  // a record built by appending, before it goes to the chunk
+  std::string default_id_;
+  std::vector<CaseInput> inputs_;
 };
-
-void write_all(int fd, std::string_view s) {
-  const char* p = s.data();
-  size_t left = s.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw BatchError(std::string("write error: ") + std::strerror(errno));
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-}
 
 void add(BatchStats* total, const BatchStats& s) {
   total->records += s.records;
@@ -451,6 +467,8 @@ void add(BatchStats* total, const BatchStats& s) {
   total->parse_errors += s.parse_errors;
   total->case_errors += s.case_errors;
   total->plugin_errors += s.plugin_errors;
+  total->limit_errors += s.limit_errors;
+  total->timeout_errors += s.timeout_errors;
   total->faulted += s.faulted;
   for (int v = 0; v < kVerdictCount; ++v) total->verdicts[v] += s.verdicts[v];
 }
@@ -493,8 +511,15 @@ class ChunkQueue {
 
 BatchStats run_batch(const std::shared_ptr<const Policy>& policy, int in_fd, int out_fd, const BatchOptions& o,
                      const BatchProgress& progress) {
+  FdSource source(in_fd, o.label);
+  FdSink sink(out_fd);
+  return run_batch(policy, source, sink, o, progress);
+}
+
+BatchStats run_batch(const std::shared_ptr<const Policy>& policy, BatchSource& source, BatchSink& sink,
+                     const BatchOptions& o, const BatchProgress& progress) {
   auto started = std::chrono::steady_clock::now();
-  ChunkReader reader(in_fd, o);
+  ChunkReader reader(source, o);
   std::optional<CsvCases> csv;
   if (o.format == InputFormat::kCsv) {
     std::string header = reader.read_csv_header();
@@ -515,7 +540,7 @@ BatchStats run_batch(const std::shared_ptr<const Policy>& policy, int in_fd, int
     while (reader.next(&chunk)) {
       worker.process(&chunk);
       if (chunk.lines_deferred) reader.add_lines(chunk.lines);
-      write_all(out_fd, chunk.output());
+      sink.write(chunk.output());
       add(&total, chunk.stats);
       if (progress) progress(total.records, reader.bytes());
     }
@@ -565,7 +590,7 @@ BatchStats run_batch(const std::shared_ptr<const Policy>& policy, int in_fd, int
           waiting.erase(it);
           if (!failed) {
             try {
-              write_all(out_fd, ready->output());
+              sink.write(ready->output());
             } catch (const std::exception& e) {
               record_error(e.what());
               failed = true;

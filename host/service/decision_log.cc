@@ -210,7 +210,7 @@ ReplaySummary replay_decision_log(std::istream& log, const std::shared_ptr<const
     const nlohmann::ordered_json& cj = j["case"];
     if (auto it = cj.find("id"); it != cj.end()) diff.case_id = show(*it);
 
-    auto inputs = read_cases(json_text(cj), "log line " + std::to_string(lineno), policy->schema());
+    auto inputs = read_cases(json_text(cj), "log line " + std::to_string(lineno), policy->schema(), 1, CaseFormat::kJson);
     ++sum.replayed;
     if (inputs.size() != 1 || !inputs[0].value) {
       diff.changes.push_back("the case cannot be read now: " +

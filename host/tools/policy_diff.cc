@@ -38,7 +38,7 @@ DiffSide side_of(const Policy& p, Evaluator& e, const CaseInput& in, Decision* d
   }
   e.decide(*in.value, d, false);
   if (d->failed) {
-    s.error = "case " + in.value->id + ": " + d->error;
+    s.error = in.value->source + ": case " + in.value->id + ": " + d->error;
     return s;
   }
   s.ok = true;

@@ -690,14 +690,12 @@ FileRun run_test_file(const std::string& path, const TestRunOptions& options) {
       if (inline_cases.size() != 1) {
         problem = t.case_pos.str() + ": case must be exactly one case";
       } else {
-        // A case without an id is named after its test (the reader named it after the file).
+        // A case without an id is named after its test (the reader gave it the default id).
         if (!t.has_id) {
           CaseInput& ci = inline_cases[0];
           if (ci.value) ci.value->id = t.name;
-          const std::string from = ": case " + fs::path(path).stem().string() + ": ";
-          size_t at = ci.error.find(from);
-          if (at != std::string::npos) ci.error.replace(at, from.size(), ": case " + t.name + ": ");
           ci.id = t.name;
+          if (ci.kind != InputErrorKind::kNone) ci.error = ci.format_error();
         }
         in = &inline_cases[0];
       }
