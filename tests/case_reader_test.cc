@@ -81,17 +81,18 @@ TEST(CaseReader, UnknownTopLevelKeyIsAnError) {
   EXPECT_TRUE(contains(e, "unknown key 'fact' in a case (did you mean 'facts'?)")) << e;
 }
 
-TEST(CaseReader, ManyCasesPerFileAndIdsFromTheFileName) {
+TEST(CaseReader, ManyCasesPerFileAndDefaultIdsFromTheLine) {
   auto p = default_policy();
   auto cases = read_cases("facts: {cost: {hours: 1}}\n---\nid: named\nfacts: {}\n---\nfacts: {cost: {hours: x}}\n",
                           "dir/portfolio.yaml", p->schema());
   ASSERT_EQ(cases.size(), 3u);
   ASSERT_TRUE(cases[0].value);
-  EXPECT_EQ(cases[0].value->id, "portfolio");
+  EXPECT_EQ(cases[0].value->id, "line-1");  // no id: named after the line where the case starts
   ASSERT_TRUE(cases[1].value);
   EXPECT_EQ(cases[1].value->id, "named");
   EXPECT_FALSE(cases[2].value);  // the bad one does not take the others with it
-  EXPECT_TRUE(contains(cases[2].error, "case portfolio#3")) << cases[2].error;
+  EXPECT_TRUE(contains(cases[2].error, "case line-6")) << cases[2].error;
+  EXPECT_EQ(cases[2].kind, InputErrorKind::kCase);
   // A YAML list of cases.
   cases = read_cases("- {id: a, facts: {}}\n- {id: b, facts: {}}\n", "list.yaml", p->schema());
   ASSERT_EQ(cases.size(), 2u);
@@ -106,7 +107,45 @@ TEST(CaseReader, JsonLinesReportTheirLine) {
   EXPECT_TRUE(cases[0].value);
   EXPECT_TRUE(contains(cases[1].error, "in.jsonl:3:")) << cases[1].error;
   EXPECT_TRUE(contains(cases[1].error, "case b")) << cases[1].error;
+  EXPECT_EQ(cases[1].kind, InputErrorKind::kCase);
+  EXPECT_EQ(cases[1].line, 3);
   EXPECT_TRUE(contains(cases[2].error, "in.jsonl:4")) << cases[2].error;
+  EXPECT_EQ(cases[2].kind, InputErrorKind::kParse);  // not JSON at all: a parse error, not a case error
+}
+
+// The strict JSON reader wherever JSON enters: what yaml-cpp would forgive
+// is refused, with the same words as batch gives.
+TEST(CaseReader, JsonIsReadStrictly) {
+  auto p = default_policy();
+  for (const char* bad : {R"({"id":"a","facts":{},})", R"({id:"a","facts":{}})", R"({'id':'a','facts':{}})",
+                          R"({"id":"a","facts":{"cost.hours":+5}})", R"({"id":"a","facts":{"cost.hours":.5}})",
+                          R"({"id":"a","facts":{"cost.hours":0012}})", R"({"id":"a","facts":{"control.core_competence":True}})",
+                          "{\"id\":\"a\tb\",\"facts\":{}}"}) {
+    for (const char* label : {"in.json", "in.jsonl", "-"}) {
+      auto cases = read_cases(bad, label, p->schema());
+      ASSERT_EQ(cases.size(), 1u) << bad;
+      EXPECT_FALSE(cases[0].value) << label << ": " << bad;
+      EXPECT_EQ(cases[0].kind, InputErrorKind::kParse) << label << ": " << bad << ": " << cases[0].error;
+      EXPECT_EQ(cases[0].line, 1);
+    }
+  }
+  // A byte order mark is skipped; 1e-400 rounds to 0; 1e400 is refused.
+  auto cases = read_cases("\xEF\xBB\xBF{\"id\":\"a\",\"facts\":{\"cost.transition\":1e-400}}\n", "in.jsonl", p->schema());
+  ASSERT_TRUE(cases[0].value) << cases[0].error;
+  cases = read_cases("{\"id\":\"a\",\"facts\":{\"cost.transition\":1e400}}", "in.json", p->schema());
+  EXPECT_EQ(cases[0].kind, InputErrorKind::kCase);
+  EXPECT_TRUE(contains(cases[0].error, "must be a finite number, not 1e400")) << cases[0].error;
+  cases = read_cases("id: a\nfacts: {cost: {transition: 1e-400}}\n", "in.yaml", p->schema());
+  ASSERT_TRUE(cases[0].value) << cases[0].error;  // YAML types the number alike
+  // A group given twice is a duplicate key.
+  cases = read_cases(R"({"id":"a","facts":{"cost":{"hours":1},"cost":{"internal_rate":2}}})", "in.json", p->schema());
+  EXPECT_TRUE(contains(cases[0].error, "fact 'cost' is given twice")) << cases[0].error;
+  // An array of cases, pretty-printed: each case's own line.
+  cases = read_cases("[\n  {\"id\":\"a\",\"facts\":{}},\n  {\"id\":\"b\",\"facts\":{\"cost.hours\":\"x\"}}\n]\n", "in.json", p->schema());
+  ASSERT_EQ(cases.size(), 2u);
+  EXPECT_TRUE(cases[0].value);
+  EXPECT_EQ(cases[1].line, 3);
+  EXPECT_TRUE(contains(cases[1].error, "in.json:3: case b: fact cost.hours must be a number")) << cases[1].error;
 }
 
 TEST(CaseReader, EmptyAndMalformedInputAreErrors) {

@@ -237,7 +237,7 @@ TEST(HostileInput, JsonLinesTable) {
   const std::vector<JRow> rows = {
       {"non-UTF-8", "{\"id\":\"\xff\",\"facts\":{}}", JsonCaseParser::Result::kParseError, "UTF-8"},
       {"NaN literal", R"({"id":"x","facts":{"cost.hours":NaN}})", JsonCaseParser::Result::kParseError, "invalid JSON"},
-      {"huge number", R"({"id":"x","facts":{"cost.hours":1e400}})", JsonCaseParser::Result::kParseError, ""},
+      {"huge number", R"({"id":"x","facts":{"cost.hours":1e400}})", JsonCaseParser::Result::kCaseError, "must be a finite number"},
       {"string for number", R"({"id":"x","facts":{"cost.hours":"12"}})", JsonCaseParser::Result::kCaseError, "must be a number"},
       {"number for string", R"({"id":"x","facts":{"control.institutional_knowledge":5}})", JsonCaseParser::Result::kCaseError, "institutional_knowledge"},
       {"number for id (accepted as written)", R"({"id":5,"facts":{}})", JsonCaseParser::Result::kOk, ""},
