@@ -67,7 +67,8 @@ ordered_json condition_name_json(const ConditionName& n) {
   j["name"] = n.decl.name;
   j["kind"] = condition_name_kind(n.kind);
   j["declared_by"] = n.declared_by;
-  for (auto& [k, v] : fact_decl_json(n.decl).items())
+  const ordered_json decl = fact_decl_json(n.decl);  // a local: items() only refers to it
+  for (const auto& [k, v] : decl.items())
     if (k != "name") j[k] = v;
   return j;
 }
