@@ -16,17 +16,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct CliResult {
   int status = -1;
   std::string out;
 };
 
 // The binary with `args`, from a scratch folder; stderr is dropped.
-Run run(const std::string& args) {
+CliResult run(const std::string& args) {
   fs::path scratch = test::scratch_dir() / "facts-cli";
   fs::create_directories(scratch);
   std::string cmd = "cd " + scratch.string() + " && " + INSOURCE_BINARY + " " + args + " 2>/dev/null";
-  Run r;
+  CliResult r;
   FILE* p = popen(cmd.c_str(), "r");
   char buf[4096];
   size_t n;
@@ -49,7 +49,7 @@ const nlohmann::json* find(const nlohmann::json& list, const std::string& name) 
 }
 
 TEST(FactsCli, ListsRulesFactsScoresAndTotalBesideThePluginFacts) {
-  Run r = run("facts --format json");
+  CliResult r = run("facts --format json");
   ASSERT_EQ(r.status, 0) << r.out;
   nlohmann::json list = nlohmann::json::parse(r.out);
 
@@ -89,7 +89,7 @@ facts:
 criteria:
   cost: {weight: 1}
 )");
-  Run r = run("facts --rules " + f.string());
+  CliResult r = run("facts --rules " + f.string());
   ASSERT_EQ(r.status, 0) << r.out;
   // Text: a header, then one aligned line per name.
   EXPECT_EQ(r.out.rfind("name ", 0), 0u) << r.out;
@@ -109,7 +109,7 @@ TEST(FactsCli, UnusableRulesExitTwo) {
 }
 
 TEST(FactsCli, PluginsAsJsonCarryEveryDeclaration) {
-  Run r = run("plugins --format json");
+  CliResult r = run("plugins --format json");
   ASSERT_EQ(r.status, 0) << r.out;
   nlohmann::json list = nlohmann::json::parse(r.out);
   ASSERT_EQ(list.size(), 5u);
