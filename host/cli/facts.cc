@@ -8,7 +8,7 @@
 #include "tools/condition_names.h"
 #include "tools/decl_json.h"
 #include "decl_text.h"
-#include "json_text.h"
+#include "io/json_text.h"
 
 namespace insource::cli {
 

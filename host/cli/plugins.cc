@@ -4,7 +4,7 @@
 #include "common.h"
 #include "tools/decl_json.h"
 #include "decl_text.h"
-#include "json_text.h"
+#include "io/json_text.h"
 
 namespace insource::cli {
 
