@@ -21,7 +21,8 @@ PluginFile read_plugin_file(const std::filesystem::path& file);
 // The bytes of a PluginFile as a file the dynamic loader can open, which no
 // one else can write: an anonymous memory file (memfd_create), named
 // /proc/self/fd/N, or where that is not available a copy in a private (0700)
-// temporary folder. Gone when this object is (a loaded library stays mapped).
+// temporary folder. Keep it while the library is loaded: the dynamic loader
+// knows libraries by path, and /proc/self/fd/N is reused once N is closed.
 class LoadableCopy {
  public:
   explicit LoadableCopy(const PluginFile& file);  // throws std::runtime_error

@@ -152,13 +152,17 @@ void Plugin::read_descriptor(const insource_plugin_descriptor* d) {
 std::shared_ptr<const Plugin> Plugin::load(const PluginFile& file) {
   // Loaded from a private copy of the bytes that were hashed, never from the
   // file again: replacing the file now changes nothing (plugin_file.h).
-  std::unique_ptr<LoadableCopy> copy;
+  std::shared_ptr<LoadableCopy> copy;
   try {
-    copy = std::make_unique<LoadableCopy>(file);
+    copy = std::make_shared<LoadableCopy>(file);
   } catch (const std::exception& e) {
     fail(file.path, e.what());
   }
-  auto lib = std::make_shared<boost::dll::shared_library>();
+  // The copy stays open while the library is loaded (the deleter holds it
+  // and outlives the unload): the loader knows a library by its path, and a
+  // closed /proc/self/fd/N would be reused for the next plugin's copy.
+  std::shared_ptr<boost::dll::shared_library> lib(new boost::dll::shared_library(),
+                                                  [copy](boost::dll::shared_library* l) { delete l; });
   boost::dll::fs::error_code ec;
   // rtld_now: an unresolved symbol is a load error here, not a crash later.
   lib->load(boost::dll::fs::path(copy->path().string()), ec,

@@ -59,12 +59,34 @@ Evaluator::Evaluator(std::shared_ptr<const Policy> policy) : policy_(std::move(p
     widest = std::max(widest, b.slots.size());
   }
   if (!isolated.empty()) {
+    const IsolationConfig& config = policy_->plugins().isolation;
+    auto unavailable = [&](size_t i, const char* why) {
+      unavailable_[i] = std::string("criterion ") + policy_->criteria()[i].name + ": " + why;
+      spdlog::warn("{}; the criterion faults on every case this evaluator decides", unavailable_[i]);
+    };
     try {
-      isolated_ = std::make_unique<IsolatedPlugins>(std::move(isolated), policy_->plugins().isolation);
-    } catch (const PluginError& e) {
-      for (size_t i : isolated_criteria) {
-        unavailable_[i] = std::string("criterion ") + policy_->criteria()[i].name + ": " + e.what();
-        spdlog::warn("{}; the criterion faults on every case this evaluator decides", unavailable_[i]);
+      isolated_ = std::make_unique<IsolatedPlugins>(isolated, config);
+    } catch (const PluginError&) {
+      // One worker holds them all: find the members that cannot be made,
+      // each alone, so that only their criteria fault; the others go on.
+      std::vector<IsolatedPlugins::Member> ok;
+      std::vector<size_t> ok_criteria;
+      for (size_t k = 0; k < isolated.size(); ++k) {
+        try {
+          IsolatedPlugins alone({isolated[k]}, config);
+          ok.push_back(isolated[k]);
+          ok_criteria.push_back(isolated_criteria[k]);
+        } catch (const PluginError& e) {
+          unavailable(isolated_criteria[k], e.what());
+        }
+      }
+      for (size_t j = 0; j < ok_criteria.size(); ++j) member_[ok_criteria[j]] = static_cast<uint32_t>(j);
+      if (!ok.empty()) {
+        try {
+          isolated_ = std::make_unique<IsolatedPlugins>(std::move(ok), config);
+        } catch (const PluginError& e) {
+          for (size_t i : ok_criteria) unavailable(i, e.what());
+        }
       }
     }
   }
