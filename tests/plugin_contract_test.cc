@@ -27,20 +27,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct CliResult {
   int status = -1;  // the exit status, or 128 + the signal
   std::string out, err;
 };
 
 // Runs `insource ARGS` with the environment assignments `env` ("A=b ..."),
 // stdin from `input` (a file) when given.
-Run insource(const std::string& args, const std::string& env = {}, const std::string& input = {}) {
+CliResult insource(const std::string& args, const std::string& env = {}, const std::string& input = {}) {
   fs::path scratch = test::scratch_dir() / "contract";
   fs::create_directories(scratch);
   std::string err_file = (scratch / "stderr.txt").string();
   std::string cmd = "cd " + scratch.string() + " && " + env + " " + INSOURCE_BINARY + " " + args + " 2>" + err_file +
                     (input.empty() ? "" : " <" + input);
-  Run r;
+  CliResult r;
   FILE* p = popen(cmd.c_str(), "r");
   char buf[4096];
   size_t n;
@@ -121,7 +121,7 @@ TEST(PluginContract, DecideKeepsEachInstanceOnOneThread) {
   fs::remove(log);
   std::string rules = write("threads.yaml", kThreadRules);
   std::string cases = write("threads-decide.jsonl", thread_cases(5));
-  Run r = insource("decide --format json --plugins " + test::fixture_plugin_dir("thread_ids") + " --rules " + rules +
+  CliResult r = insource("decide --format json --plugins " + test::fixture_plugin_dir("thread_ids") + " --rules " + rules +
                        " " + cases,
                    "INSOURCE_TEST_THREAD_LOG=" + log);
   ASSERT_EQ(r.status, 0) << r.err;
@@ -137,7 +137,7 @@ TEST(PluginContract, BatchWithFourJobsKeepsEachInstanceOnOneThread) {
     fs::remove(log);
     std::string rules = write("threads.yaml", kThreadRules);
     std::string cases = write("threads-batch.jsonl", thread_cases(20000));
-    Run r = insource("batch --jobs 4 " + std::string(isolate ? "--isolate " : "") + "--plugins " +
+    CliResult r = insource("batch --jobs 4 " + std::string(isolate ? "--isolate " : "") + "--plugins " +
                          test::fixture_plugin_dir("thread_ids") + " --rules " + rules + " " + cases,
                      "INSOURCE_TEST_THREAD_LOG=" + log);
     ASSERT_EQ(r.status, 0) << r.err;
@@ -231,7 +231,7 @@ TEST(PluginContract, ACreateThatFailsAfterLoadNeverAbortsDecideOrBatch) {
       fs::remove(count);
       return "INSOURCE_TEST_CREATE_COUNT=" + count;
     };
-    Run r = insource("decide --format json " + isolate + "--plugins " + dir + " --rules " + rules + " " + cases, env());
+    CliResult r = insource("decide --format json " + isolate + "--plugins " + dir + " --rules " + rules + " " + cases, env());
     EXPECT_EQ(r.status, 0) << r.err;
     auto records = json_lines(r.out);
     ASSERT_EQ(records.size(), 3u) << r.out << r.err;
@@ -271,7 +271,7 @@ TEST(PluginContract, AnExceptionOutOfCreateIsNamedNotAnAbort) {
   for (const std::string isolate : {"", "--isolate "}) {
     SCOPED_TRACE(isolate.empty() ? "in process" : "isolated");
     for (const char* cmd : {"decide", "batch"}) {
-      Run r = insource(std::string(cmd) + " " + isolate + "--plugins " + test::fixture_plugin_dir("create_throws") +
+      CliResult r = insource(std::string(cmd) + " " + isolate + "--plugins " + test::fixture_plugin_dir("create_throws") +
                        " --rules " + rules + " " + cases);
       EXPECT_EQ(r.status, 2) << cmd << ": " << r.err;
       EXPECT_TRUE(contains(r.err, "fixture-create-throws")) << r.err;
@@ -285,7 +285,7 @@ TEST(PluginContract, ACreateThatReturnsOkWithoutAnInstanceIsSaidSo) {
   std::string cases = write("null.jsonl", kOnceCase);
   for (const std::string isolate : {"", "--isolate "}) {
     SCOPED_TRACE(isolate.empty() ? "in process" : "isolated");
-    Run r = insource("decide " + isolate + "--plugins " + test::fixture_plugin_dir("create_null") + " --rules " + rules +
+    CliResult r = insource("decide " + isolate + "--plugins " + test::fixture_plugin_dir("create_null") + " --rules " + rules +
                      " " + cases);
     EXPECT_EQ(r.status, 2) << r.err;
     EXPECT_TRUE(contains(r.err, "fixture-create-null")) << r.err;
@@ -301,7 +301,7 @@ TEST(PluginContract, TwoPluginsThatDeclareOneFactWithDifferentDefaultsDoNotLoad)
                             "{\"id\":\"j\",\"facts\":{\"security\":{\"data_classification\":\"restricted\"}}}\n");
   for (const std::string isolate : {"", "--isolate "}) {
     SCOPED_TRACE(isolate.empty() ? "in process" : "isolated");
-    Run r = insource("decide " + isolate + "--plugins " + test::fixture_plugin_dir("jurisdiction_default") + " " + cases);
+    CliResult r = insource("decide " + isolate + "--plugins " + test::fixture_plugin_dir("jurisdiction_default") + " " + cases);
     EXPECT_EQ(r.status, 2) << r.out << r.err;
     EXPECT_TRUE(contains(r.err, "legal.vendor_jurisdiction")) << r.err;
     EXPECT_TRUE(contains(r.err, "builtin-legal")) << r.err;
