@@ -64,6 +64,7 @@ TEST(Isolation, AnIsolatedPluginIsNeverLoadedIntoTheHost) {
   EXPECT_EQ(crashy->facts()[0].allowed.size(), 7u);
   EXPECT_EQ(crashy->sha256().size(), 64u);
   EXPECT_FALSE(mapped_here("crashy/crashy.so"));
+  EXPECT_FALSE(mapped_here("memfd:insource:crashy.so"));  // nor a copy of it (plugin_file.h)
   EXPECT_THROW(crashy->instantiate({}), PluginError);
   // The built-in cost plugin came over with its parameters and bounds.
   auto cost = set.find("cost");

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "plugin_host/plugin_file.h"
 #include "plugin_host/sha256.h"
 #include "test_util.h"
 
@@ -43,11 +44,29 @@ std::string load_error(const std::vector<fs::path>& dirs, const PluginTrust& tru
   return {};
 }
 
-// Whether any library mapped into this process comes from `path`.
+// Whether any library mapped into this process comes from `path`: from the
+// file itself, or from the in-memory copy the loader makes of it
+// (plugin_file.h names it "memfd:insource:<file name>").
 bool mapped(const fs::path& path) {
   std::ifstream maps("/proc/self/maps");
   std::string all((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
-  return all.find(path.string()) != std::string::npos;
+  return all.find(path.string()) != std::string::npos ||
+         all.find("memfd:insource:" + path.filename().string()) != std::string::npos;
+}
+
+// The file the load hook replaces, and what it writes there.
+fs::path g_replace_file;
+std::string g_replacement;
+int g_replaced = 0;
+
+void replace_in_window(const fs::path& file) {
+  if (file != g_replace_file) return;
+  // In place (same inode, as `cp` does) and then by rename: neither may reach the loader.
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << g_replacement;
+  fs::path tmp = file.parent_path() / ".swap.tmp";
+  std::ofstream(tmp, std::ios::binary) << g_replacement;
+  fs::rename(tmp, file);
+  ++g_replaced;
 }
 
 TEST(PluginTrust, APinnedPluginWithItsHashLoads) {
@@ -71,6 +90,39 @@ TEST(PluginTrust, ATamperedPinnedPluginIsRefusedBeforeItIsOpened) {
             std::string::npos)
       << e;
   EXPECT_FALSE(mapped(copy.file)) << "the refused file was opened";
+}
+
+TEST(PluginTrust, AFileReplacedBetweenTheHashAndTheLoadIsNeverLoaded) {
+  PluginCopy copy("window");
+  const std::string pin = copy.hash();
+  g_replace_file = copy.file;
+  g_replacement = read_plugin_file(test::fixture_plugin_dir("crashy") + "/crashy.so").bytes;
+  g_replaced = 0;
+  set_plugin_load_hook(&replace_in_window);
+  PluginTrust trust;
+  trust.pins["faulty"] = pin;
+  PluginSet set = load_plugins({copy.dir}, trust);
+  ASSERT_EQ(g_replaced, 1) << "the hook ran inside the window";
+  EXPECT_EQ(copy.hash(), sha256_hex(g_replacement)) << "the file on disk is the replacement";
+  ASSERT_EQ(set.plugins.size(), 1u);
+  EXPECT_EQ(set.plugins[0]->criterion(), "faulty") << "the bytes that were hashed are the ones loaded";
+  EXPECT_EQ(set.plugins[0]->sha256(), pin);
+  EXPECT_TRUE(mapped(copy.file));
+  std::ifstream maps("/proc/self/maps");
+  std::string all((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(all.find("crashy"), std::string::npos) << "the replacement was loaded";
+
+  // Isolated, the worker reads the file again: it finds another hash and refuses it.
+  PluginCopy again("window-isolated");
+  g_replace_file = again.file;
+  g_replaced = 0;
+  trust.pins["faulty"] = again.hash();
+  trust.isolate_all = true;
+  std::string e = load_error({again.dir}, trust);
+  set_plugin_load_hook(nullptr);
+  EXPECT_EQ(g_replaced, 1);
+  EXPECT_NE(e.find("its sha256 changed to " + sha256_hex(g_replacement)), std::string::npos) << e;
+  EXPECT_NE(e.find("not loaded"), std::string::npos) << e;
 }
 
 TEST(PluginTrust, AFileWithTheHashOfAnotherCriterionsPinIsRefused) {

@@ -42,22 +42,76 @@ std::string closest_name(std::string_view name, const std::vector<std::string_vi
   return best_d <= limit ? std::string(best) : std::string();
 }
 
-std::optional<std::string> FactSchema::add(const FactDecl& decl, const std::string& declared_by) {
+namespace {
+
+std::string default_text(const FactDecl& d) {
+  if (!d.has_fallback) return "no default";
+  switch (d.type) {
+    case Type::kNumber: return "the default " + format_number(d.fallback_number);
+    case Type::kBool: return std::string("the default ") + (d.fallback_bool ? "true" : "false");
+    case Type::kString: return "the default \"" + d.fallback_string + "\"";
+    case Type::kAbsent: break;
+  }
+  return "no default";
+}
+
+bool same_default(const FactDecl& a, const FactDecl& b) {
+  if (a.has_fallback != b.has_fallback) return false;
+  if (!a.has_fallback) return true;
+  switch (a.type) {
+    case Type::kNumber: return a.fallback_number == b.fallback_number;
+    case Type::kBool: return a.fallback_bool == b.fallback_bool;
+    case Type::kString: return a.fallback_string == b.fallback_string;
+    case Type::kAbsent: break;
+  }
+  return true;
+}
+
+std::string levels_text(const std::vector<std::string>& allowed) {
+  if (allowed.empty()) return "any value";
+  std::string out = "the values ";
+  for (size_t i = 0; i < allowed.size(); ++i) out += (i ? ", " : "") + allowed[i];
+  return out;
+}
+
+std::string bounds_text(const FactDecl& d) {
+  if (d.min == -HUGE_VAL && d.max == HUGE_VAL) return "no bounds";
+  return std::string(d.min_exclusive ? "(" : "[") + (d.min == -HUGE_VAL ? "-inf" : format_number(d.min)) + ", " +
+         (d.max == HUGE_VAL ? "inf" : format_number(d.max)) + "]";
+}
+
+}  // namespace
+
+std::optional<std::string> FactSchema::add(const FactDecl& decl, const std::string& declared_by, bool complete) {
   if (auto slot = find(decl.name)) {
+    // Two declarations of one fact must mean the same thing: otherwise which
+    // one wins depends on the order files are read in, and verdicts with it.
     const FactInfo& have = facts_[*slot];
+    auto clash = [&](const std::string& what, const std::string& here, const std::string& there) {
+      return "fact " + decl.name + " is declared with another " + what + " by " + declared_by + " (" + here +
+             ") than by " + have.declared_by + " (" + there + "); the declarations of one fact must agree";
+    };
     if (have.decl.type != decl.type)
       return "fact " + decl.name + " is a " + type_name(decl.type) + " here but a " + type_name(have.decl.type) +
-             " in " + have.declared_by;
-    if (decl.has_fallback && have.decl.has_fallback &&
-        (decl.fallback_number != have.decl.fallback_number || decl.fallback_bool != have.decl.fallback_bool ||
-         decl.fallback_string != have.decl.fallback_string))
-      return "fact " + decl.name + " has another default in " + have.declared_by;
+             " in " + have.declared_by + " (here: " + declared_by + "); the declarations of one fact must agree";
+    std::vector<std::string> a = decl.allowed, b = have.decl.allowed;
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    // A rules file that lists no values says nothing about them.
+    const bool says_levels = (complete || !decl.allowed.empty()) && (have.complete || !have.decl.allowed.empty());
+    if (says_levels && a != b) return clash("set of allowed values", levels_text(decl.allowed), levels_text(have.decl.allowed));
+    if (complete && have.complete) {  // a rules file declares neither bounds nor a default
+      if (decl.min != have.decl.min || decl.max != have.decl.max || decl.min_exclusive != have.decl.min_exclusive)
+        return clash("range", bounds_text(decl), bounds_text(have.decl));
+      if (!same_default(decl, have.decl)) return clash("default", default_text(decl), default_text(have.decl));
+    }
     return std::nullopt;
   }
   uint32_t slot = static_cast<uint32_t>(facts_.size());
   FactInfo& info = facts_.emplace_back();
   info.decl = decl;
   info.declared_by = declared_by;
+  info.complete = complete;
   if (decl.has_fallback) {
     switch (decl.type) {
       case Type::kNumber: info.fallback = make_number(decl.fallback_number); break;

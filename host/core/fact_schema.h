@@ -26,6 +26,7 @@ struct FactInfo {
   FactDecl decl;
   std::string declared_by;  // "plugin builtin-cost" or "rules default.yaml:4:3"
   insource_value fallback = make_absent();  // points into decl.fallback_string
+  bool complete = true;  // declares bounds and default (a plugin does; a rules file does not)
 };
 
 class FactSchema {
@@ -35,8 +36,10 @@ class FactSchema {
   FactSchema& operator=(const FactSchema&) = delete;
 
   // Adds a fact, or checks it against the one already there. Returns an error
-  // message when the two disagree (type, default or allowed values).
-  std::optional<std::string> add(const FactDecl& decl, const std::string& declared_by);
+  // message naming both declarers when the two disagree: type, allowed
+  // values, and (when both are `complete`) range and default, where having
+  // no default is a default of its own.
+  std::optional<std::string> add(const FactDecl& decl, const std::string& declared_by, bool complete = true);
 
   std::optional<uint32_t> find(std::string_view name) const;
   const FactInfo& at(uint32_t slot) const { return facts_[slot]; }

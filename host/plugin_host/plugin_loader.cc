@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "plugin_host/plugin_file.h"
 #include "plugin_host/plugin_isolation.h"
 #include "plugin_host/plugin_wire.h"
 #include "plugin_host/sha256.h"
@@ -148,26 +149,54 @@ void Plugin::read_descriptor(const insource_plugin_descriptor* d) {
   descriptor_ = d;
 }
 
-std::shared_ptr<const Plugin> Plugin::load(const fs::path& file, const std::string& sha256) {
-  auto lib = std::make_shared<boost::dll::shared_library>();
+std::shared_ptr<const Plugin> Plugin::load(const PluginFile& file) {
+  // Loaded from a private copy of the bytes that were hashed, never from the
+  // file again: replacing the file now changes nothing (plugin_file.h).
+  std::shared_ptr<LoadableCopy> copy;
+  try {
+    copy = std::make_shared<LoadableCopy>(file);
+  } catch (const std::exception& e) {
+    fail(file.path, e.what());
+  }
+  // The copy stays open while the library is loaded (the deleter holds it
+  // and outlives the unload): the loader knows a library by its path, and a
+  // closed /proc/self/fd/N would be reused for the next plugin's copy.
+  std::shared_ptr<boost::dll::shared_library> lib(new boost::dll::shared_library(),
+                                                  [copy](boost::dll::shared_library* l) { delete l; });
   boost::dll::fs::error_code ec;
   // rtld_now: an unresolved symbol is a load error here, not a crash later.
-  lib->load(boost::dll::fs::path(file.string()), ec,
+  lib->load(boost::dll::fs::path(copy->path().string()), ec,
             boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   if (ec || !lib->is_loaded()) {
     const char* why = dlerror();
-    fail(file, std::string("cannot be loaded: ") + (why ? why : ec.message()));
+    std::string msg = why ? why : ec.message();
+    // The loader names the copy; the reader knows the file.
+    for (size_t at; (at = msg.find(copy->path().string())) != std::string::npos;)
+      msg.replace(at, copy->path().string().size(), file.path.string());
+    fail(file.path, "cannot be loaded: " + msg);
   }
   if (!lib->has(INSOURCE_ENTRY_SYMBOL))
-    fail(file, "has no entry symbol '" INSOURCE_ENTRY_SYMBOL "' (is it an insource plugin built with INSOURCE_EXPORT_PLUGIN?)");
+    fail(file.path, "has no entry symbol '" INSOURCE_ENTRY_SYMBOL "' (is it an insource plugin built with INSOURCE_EXPORT_PLUGIN?)");
   auto& entry = lib->get<const insource_plugin_descriptor*()>(INSOURCE_ENTRY_SYMBOL);
 
   std::shared_ptr<Plugin> p(new Plugin());
-  p->path_ = file;
+  p->path_ = file.path;
   p->library_ = std::move(lib);
-  p->sha256_ = sha256;
+  p->sha256_ = file.sha256;
   p->read_descriptor(entry());
   return p;
+}
+
+std::shared_ptr<const Plugin> Plugin::load(const fs::path& file, const std::string& sha256) {
+  PluginFile bytes;
+  try {
+    bytes = read_plugin_file(file);
+  } catch (const std::exception& e) {
+    fail(file, e.what());
+  }
+  if (!sha256.empty() && bytes.sha256 != sha256)
+    fail(file, "its sha256 changed to " + bytes.sha256 + " after the host checked it (" + sha256 + "); not loaded");
+  return load(bytes);
 }
 
 void Plugin::encode(wire::Writer& w) const {
@@ -283,12 +312,21 @@ std::unique_ptr<PluginInstance> Plugin::instantiate(const std::vector<ParamValue
   host.log = &host_log;
   char err[512] = {0};
   void* handle = nullptr;
-  int32_t status = descriptor_->create(&host, values.data(), values.size(), &handle, err, sizeof err);
-  err[sizeof err - 1] = '\0';
-  if (status != INSOURCE_OK || !handle) {
-    throw PluginError("plugin " + name_ + " (" + path_.string() + ") refused its parameters: " +
-                      (err[0] ? std::string(err) : "status " + std::to_string(status)));
+  const std::string who = "plugin " + name_ + " (" + path_.string() + ")";
+  int32_t status = INSOURCE_ERR_INTERNAL;
+  try {  // the ABI forbids exceptions; one that escapes anyway is named, not an abort
+    status = descriptor_->create(&host, values.data(), values.size(), &handle, err, sizeof err);
+  } catch (const std::exception& e) {
+    throw PluginError(who + ": create() threw an exception: " + e.what());
+  } catch (...) {
+    throw PluginError(who + ": create() threw an exception of unknown type");
   }
+  err[sizeof err - 1] = '\0';
+  if (status != INSOURCE_OK) {
+    throw PluginError(who + " refused its parameters: " + (err[0] ? std::string(err) : "status " + std::to_string(status)));
+  }
+  if (!handle)
+    throw PluginError(who + ": create() returned OK but no instance (a null pointer); the plugin cannot be used");
   return std::make_unique<PluginInstance>(shared_from_this(), handle);
 }
 
@@ -342,9 +380,9 @@ bool writable_by_others(const fs::path& p) {
   return (perms & (fs::perms::group_write | fs::perms::others_write)) != fs::perms::none;
 }
 
-std::string file_hash(const fs::path& f) {
+PluginFile read_file(const fs::path& f) {
   try {
-    return sha256_file_hex(f);
+    return read_plugin_file(f);
   } catch (const std::exception& e) {
     throw PluginError("plugin " + quoted(f) + ": " + e.what());
   }
@@ -389,23 +427,26 @@ PluginSet load_plugins(const std::vector<fs::path>& dirs, const PluginTrust& tru
       if (!trust.allow_writable && writable_by_others(f))
         fail(f, "the file is writable by group or others; refusing to load it (chmod go-w it, or pass "
                 "--allow-writable-plugins)");
-      // Hashed before it is opened: a pinned set never runs a file that matches no pin.
-      const std::string hash = file_hash(f);
+      // Read once and hashed before it is loaded: a pinned set never runs a
+      // file that matches no pin, and what runs are the bytes hashed.
+      const PluginFile file = read_file(f);
+      const std::string& hash = file.sha256;
       auto pin = criterion_of_hash.find(hash);
       if (pinned && pin == criterion_of_hash.end()) {
         spdlog::info("plugin {} (sha256 {}) matches no pin in the rules; not loaded", f.string(), hash);
         refused.push_back(f.string() + " (sha256 " + hash + ")");
         continue;
       }
+      run_plugin_load_hook(f);  // tests replace the file here: the bytes hashed are what is loaded
       // An isolated plugin is known only from a worker; when any plugin is
       // isolated, every file is first read there, since which criterion a
       // file votes on is only known from its descriptor.
       std::shared_ptr<const Plugin> plugin;
       if (trust.isolate_all || !trust.isolate.empty()) {
         plugin = probe_plugin(f, hash, trust.isolation);
-        if (!trust.isolate_all && !trust.isolate.count(plugin->criterion())) plugin = Plugin::load(f, hash);
+        if (!trust.isolate_all && !trust.isolate.count(plugin->criterion())) plugin = Plugin::load(file);
       } else {
-        plugin = Plugin::load(f, hash);
+        plugin = Plugin::load(file);
       }
       if (pinned && plugin->criterion() != pin->second)
         fail(f, "its sha256 " + hash + " is the pin of criterion '" + pin->second + "', but it votes on '" +

@@ -42,13 +42,18 @@ class PluginError : public std::runtime_error {
 };
 
 class PluginInstance;
+struct PluginFile;
 
 // A loaded plugin: its library (kept loaded while this or any instance
 // lives) and a validated copy of what its descriptor says.
 class Plugin : public std::enable_shared_from_this<Plugin> {
  public:
-  // Loads and validates one file. Throws PluginError naming the file.
-  // `sha256` is the file's hash as the caller computed it (kept for reports).
+  // Loads and validates a plugin from bytes already read and hashed
+  // (plugin_file.h): the file itself is not opened again. Throws PluginError
+  // naming the file.
+  static std::shared_ptr<const Plugin> load(const PluginFile& file);
+  // Reads `file` once and loads those bytes. With `sha256` (hex), refuses
+  // bytes of another hash: what was checked is what is loaded.
   static std::shared_ptr<const Plugin> load(const std::filesystem::path& file, const std::string& sha256 = {});
 
   // The validated descriptor, as a worker process sends it to the host

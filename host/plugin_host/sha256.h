@@ -1,7 +1,7 @@
-// SHA-256 (FIPS 180-4), small and dependency-free: the revision of a policy
-// (the hash of its resolved rules text), the hash of each plugin file in the
-// decision log, and plugin pinning. Not constant-time with respect to the
-// data; compare digests with digests_equal() where timing matters.
+// SHA-256 (FIPS 180-4) from OpenSSL's libcrypto (EVP): the revision of a
+// policy (the hash of its resolved rules text), the hash of each plugin file
+// in the decision log, and plugin pinning. Compare digests with
+// digests_equal() where timing matters.
 #ifndef INSOURCE_HOST_SHA256_H_
 #define INSOURCE_HOST_SHA256_H_
 
@@ -12,13 +12,19 @@
 #include <string>
 #include <string_view>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+
 namespace insource {
 
 class Sha256 {
  public:
   using Digest = std::array<uint8_t, 32>;
 
-  Sha256() { reset(); }
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  // Starts again, forgetting what was updated.
   void reset();
   void update(const void* data, size_t len);
   void update(std::string_view s) { update(s.data(), s.size()); }
@@ -26,12 +32,7 @@ class Sha256 {
   Digest finish();
 
  private:
-  void block(const uint8_t* p);
-
-  uint32_t h_[8];
-  uint8_t buf_[64];
-  size_t buffered_ = 0;
-  uint64_t length_ = 0;  // bytes hashed
+  ::evp_md_ctx_st* ctx_;  // EVP_MD_CTX, owned
 };
 
 // Lower-case hex of a digest (64 characters).

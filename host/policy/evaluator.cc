@@ -1,5 +1,7 @@
 #include "policy/evaluator.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cmath>
 #include <exception>
 #include <string>
@@ -32,22 +34,65 @@ Verdict threshold_verdict(const Thresholds& t, double total) {
 Evaluator::Evaluator(std::shared_ptr<const Policy> policy) : policy_(std::move(policy)) {
   size_t widest = 0;
   std::vector<IsolatedPlugins::Member> isolated;
-  member_.assign(policy_->criteria().size(), 0);
-  for (size_t i = 0; i < policy_->criteria().size(); ++i) {
+  std::vector<size_t> isolated_criteria;
+  const size_t n = policy_->criteria().size();
+  member_.assign(n, 0);
+  unavailable_.assign(n, std::string());
+  for (size_t i = 0; i < n; ++i) {
     const CriterionBinding& b = policy_->criteria()[i];
+    instances_.push_back(nullptr);
     if (b.plugin->isolated()) {
       member_[i] = static_cast<uint32_t>(isolated.size());
       isolated.push_back({b.plugin, b.params, b.name, b.timeout_ms});
-      instances_.push_back(nullptr);
+      isolated_criteria.push_back(i);
     } else {
-      instances_.push_back(b.plugin->instantiate(b.params));
+      // The policy's trial instance worked, but this one may not (a licence
+      // held by another instance, a create that works once): the criterion
+      // then faults on each case under its on_error, never an abort.
+      try {
+        instances_.back() = b.plugin->instantiate(b.params);
+      } catch (const PluginError& e) {
+        unavailable_[i] = std::string("criterion ") + b.name + ": " + e.what();
+        spdlog::warn("{}; the criterion faults on every case this evaluator decides", unavailable_[i]);
+      }
     }
     widest = std::max(widest, b.slots.size());
   }
-  if (!isolated.empty()) isolated_ = std::make_unique<IsolatedPlugins>(std::move(isolated), policy_->plugins().isolation);
+  if (!isolated.empty()) {
+    const IsolationConfig& config = policy_->plugins().isolation;
+    auto unavailable = [&](size_t i, const char* why) {
+      unavailable_[i] = std::string("criterion ") + policy_->criteria()[i].name + ": " + why;
+      spdlog::warn("{}; the criterion faults on every case this evaluator decides", unavailable_[i]);
+    };
+    try {
+      isolated_ = std::make_unique<IsolatedPlugins>(isolated, config);
+    } catch (const PluginError&) {
+      // One worker holds them all: find the members that cannot be made,
+      // each alone, so that only their criteria fault; the others go on.
+      std::vector<IsolatedPlugins::Member> ok;
+      std::vector<size_t> ok_criteria;
+      for (size_t k = 0; k < isolated.size(); ++k) {
+        try {
+          IsolatedPlugins alone({isolated[k]}, config);
+          ok.push_back(isolated[k]);
+          ok_criteria.push_back(isolated_criteria[k]);
+        } catch (const PluginError& e) {
+          unavailable(isolated_criteria[k], e.what());
+        }
+      }
+      for (size_t j = 0; j < ok_criteria.size(); ++j) member_[ok_criteria[j]] = static_cast<uint32_t>(j);
+      if (!ok.empty()) {
+        try {
+          isolated_ = std::make_unique<IsolatedPlugins>(std::move(ok), config);
+        } catch (const PluginError& e) {
+          for (size_t i : ok_criteria) unavailable(i, e.what());
+        }
+      }
+    }
+  }
   gathered_.resize(widest);
-  scores_.resize(policy_->criteria().size());
-  voted_.resize(policy_->criteria().size());
+  scores_.resize(n);
+  voted_.resize(n);
 }
 
 Evaluator::~Evaluator() = default;
@@ -67,7 +112,7 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
   if (isolated_) {  // every isolated criterion in one round trip to the worker
     isolated_->begin(flags);
     for (size_t i = 0; i < criteria.size(); ++i) {
-      if (instances_[i]) continue;
+      if (instances_[i] || !unavailable_[i].empty()) continue;
       const CriterionBinding& b = criteria[i];
       for (size_t k = 0; k < b.slots.size(); ++k) gathered_[k] = c.facts[b.slots[k]];
       isolated_->add(member_[i], gathered_.data(), b.slots.size());
@@ -86,7 +131,9 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
     int32_t status = INSOURCE_OK;
     std::string thrown;  // a fault outside the ABI's error codes: the whole message
     out.fault = false;
-    if (!instances_[i]) {
+    if (!unavailable_[i].empty()) {
+      thrown = unavailable_[i];
+    } else if (!instances_[i]) {
       const IsolatedPlugins::Result& r = isolated_->result(member_[i]);
       if (!r.fault.empty()) thrown = r.fault;
       status = r.status;
@@ -119,6 +166,12 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
       out.state = CriterionOutcome::State::kFailed;
       out.error = "plugin " + b.plugin->name() + " (criterion " + b.name + ") returned score " +
                   format_number(vote.score) + ", outside [-1, 1]";
+    } else if (vote.score < b.plugin->score_min() || vote.score > b.plugin->score_max()) {
+      // The static checks and margins trust the declared range: a plugin that leaves it is at fault.
+      out.state = CriterionOutcome::State::kFailed;
+      out.error = "plugin " + b.plugin->name() + " (criterion " + b.name + ") returned score " +
+                  format_number(vote.score) + ", outside its declared range [" + format_number(b.plugin->score_min()) +
+                  ", " + format_number(b.plugin->score_max()) + "]";
     } else {
       out.state = CriterionOutcome::State::kVoted;
       out.score = vote.score;

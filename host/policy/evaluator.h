@@ -51,7 +51,10 @@ Verdict threshold_verdict(const Thresholds& t, double total);
 class Evaluator {
  public:
   // Makes one instance of each plugin; the isolated ones in one worker
-  // process of this Evaluator's own. Throws PluginError.
+  // process of this Evaluator's own. Call it on the thread that will call
+  // decide() and destroy it: an instance lives on one thread (plugin.h). A
+  // plugin whose create() fails here does not throw: its criterion faults
+  // on every case, under its on_error.
   explicit Evaluator(std::shared_ptr<const Policy> policy);
   ~Evaluator();
   Evaluator(Evaluator&&) noexcept;
@@ -73,7 +76,10 @@ class Evaluator {
   };
 
   std::shared_ptr<const Policy> policy_;
-  std::vector<std::unique_ptr<PluginInstance>> instances_;  // null for an isolated criterion
+  std::vector<std::unique_ptr<PluginInstance>> instances_;  // null for an isolated or unavailable criterion
+  // Why a criterion has no instance here (its plugin's create failed): the
+  // fault each case gets; empty when it has one.
+  std::vector<std::string> unavailable_;
   std::unique_ptr<IsolatedPlugins> isolated_;                // the isolated criteria, or null
   std::vector<uint32_t> member_;                             // criterion -> its index in isolated_
   std::vector<Range> candidates_;

@@ -33,7 +33,7 @@ class Binder {
       d.type = f.type;
       d.allowed = f.allowed;
       d.description = f.description;
-      if (auto clash = schema_->add(d, "rules " + f.pos.str())) error(f.pos, *clash);
+      if (auto clash = schema_->add(d, "rules " + f.pos.str(), /*complete=*/false)) error(f.pos, *clash);
     }
   }
 

@@ -554,9 +554,6 @@ BatchStats run_batch(const std::shared_ptr<const Policy>& policy, BatchSource& s
       pool.push_back(std::make_unique<Chunk>());
       free_chunks.push(pool.back().get());
     }
-    std::vector<std::unique_ptr<Worker>> workers;
-    for (int i = 0; i < o.jobs; ++i) workers.push_back(std::make_unique<Worker>(policy, compact, o, csv));
-
     std::mutex error_mutex;
     std::string first_error;
     auto record_error = [&](const std::string& e) {
@@ -566,10 +563,19 @@ BatchStats run_batch(const std::shared_ptr<const Policy>& policy, BatchSource& s
 
     std::vector<std::thread> threads;
     for (int i = 0; i < o.jobs; ++i) {
-      threads.emplace_back([&, i] {
+      threads.emplace_back([&] {
+        // Each thread makes, uses and destroys its own Worker (so its plugin
+        // instances): an instance never changes threads (plugin.h).
+        std::unique_ptr<Worker> worker;
+        try {
+          worker = std::make_unique<Worker>(policy, compact, o, csv);
+        } catch (const std::exception& e) {
+          record_error(e.what());
+        }
         while (Chunk* c = work.pop()) {
           try {
-            workers[static_cast<size_t>(i)]->process(c);
+            if (!worker) throw BatchError("no worker");  // already recorded; drain the queue
+            worker->process(c);
           } catch (const std::exception& e) {
             record_error(e.what());
             c->out_size = 0;

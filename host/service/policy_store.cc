@@ -112,13 +112,8 @@ Loaded load_plugin_files(const PolicySource& source, const PluginTrust& trust) {
     } catch (const PluginError& e) {
       throw PolicyLoadError(e.what());
     }
-    for (const auto& p : out.plugins.plugins) {
-      try {
-        origin[p->path()] = {p->path().string(), sha256_file_hex(p->path())};
-      } catch (const std::exception& e) {
-        throw PolicyLoadError(e.what());
-      }
-    }
+    // The hash of the bytes loaded (the file may have changed since).
+    for (const auto& p : out.plugins.plugins) origin[p->path()] = {p->path().string(), p->sha256()};
   } else {
     auto staging = std::make_shared<StagingDir>();
     std::vector<fs::path> staged_dirs;

@@ -14,11 +14,9 @@ function(insource_add_plugin name)
     message(FATAL_ERROR "insource_add_plugin(${name}): SOURCES is required")
   endif()
   add_library(${name} MODULE ${ARG_SOURCES})
-  if(TARGET Insource::sdk)  # inside the insource tree
-    target_link_libraries(${name} PRIVATE Insource::sdk)
-  else()                    # out of tree, through find_package(InsourceSDK)
-    target_link_libraries(${name} PRIVATE InsourceSDK::sdk)
-  endif()
+  # InsourceSDK::sdk: the alias inside the insource tree, the imported target
+  # of find_package(InsourceSDK) out of it.
+  target_link_libraries(${name} PRIVATE InsourceSDK::sdk)
   set_target_properties(${name} PROPERTIES
     PREFIX ""
     C_VISIBILITY_PRESET hidden
@@ -34,7 +32,7 @@ function(insource_add_plugin name)
   endif()
   # Out of tree, plugins install where the host looks; in the insource tree
   # only the built-in ones do (they pass INSTALL_DESTINATION), not test fixtures.
-  if(NOT ARG_INSTALL_DESTINATION AND NOT TARGET Insource::sdk AND DEFINED INSOURCE_PLUGIN_INSTALL_DIR)
+  if(NOT ARG_INSTALL_DESTINATION AND NOT TARGET insource_sdk AND DEFINED INSOURCE_PLUGIN_INSTALL_DIR)
     set(ARG_INSTALL_DESTINATION ${INSOURCE_PLUGIN_INSTALL_DIR})
   endif()
   if(ARG_INSTALL_DESTINATION)
