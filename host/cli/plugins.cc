@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "common.h"
+#include "plugin_host/sandbox.h"
 
 namespace insource::cli {
 
@@ -72,6 +73,8 @@ void register_plugins(CLI::App& app, int* exit_code) {
       first = false;
       print_plugin(*p);
     }
+    // What --sandbox can use on this machine (docs/reliability.md section 2).
+    std::cout << "\nsandbox (--sandbox): " << sandbox_support().describe() << "\n";
     *exit_code = kExitOk;
   });
 }
