@@ -4,5 +4,7 @@
 # replay) are tested in-process. They are compiled into insource_tests, which
 # therefore links the server library and cpp-httplib too.
 if(TARGET insource_http AND TARGET httplib::httplib)
-  target_link_libraries(insource_tests PRIVATE insource_http httplib::httplib)
+  # OpenSSL: the HTTPS tests (serve_tls_test.cc) use cpp-httplib's SSLClient.
+  find_package(OpenSSL REQUIRED)
+  target_link_libraries(insource_tests PRIVATE insource_http httplib::httplib OpenSSL::SSL)
 endif()

@@ -125,7 +125,7 @@ class ServerProcess {
       ::_exit(127);
     }
     // Wait for "listening on http://127.0.0.1:PORT".
-    static const std::regex kListening(R"(listening on http://127\.0\.0\.1:(\d+))");
+    static const std::regex kListening(R"(listening on https?://127\.0\.0\.1:(\d+))");
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < until) {
       std::smatch m;

@@ -12,6 +12,7 @@
 
 #include "service/batch.h"
 #include "common.h"
+#include "io/host_output.h"
 
 namespace insource::cli {
 
@@ -87,7 +88,7 @@ int run(const BatchCliOptions& o) {
   bo.format = input_format_for(o.input);
   if (!o.input_format.empty()) parse_input_format(o.input_format, &bo.format);
 
-  int in_fd = 0, out_fd = 1;
+  int in_fd = 0, out_fd = host_output_fd();
   if (o.input != "-") {
     in_fd = ::open(o.input.c_str(), O_RDONLY | O_CLOEXEC);
     if (in_fd < 0) {
@@ -120,7 +121,7 @@ int run(const BatchCliOptions& o) {
     return kExitUsage;
   }
   if (bar) bar->finish();
-  if (out_fd != 1 && ::close(out_fd) != 0) {
+  if (out_fd != host_output_fd() && ::close(out_fd) != 0) {
     std::cerr << "insource: " << o.output << ": " << std::strerror(errno) << "\n";
     return kExitUsage;
   }

@@ -6,12 +6,15 @@
 #include <iostream>
 
 #include "common.h"
+#include "io/host_output.h"
 
 #ifndef INSOURCE_VERSION
 #define INSOURCE_VERSION "0.0.0"
 #endif
 
 int main(int argc, char** argv) {
+  // Before any plugin can print: the records get a descriptor of their own.
+  insource::keep_stdout_for_host();
   // Logs go to stderr: stdout carries verdicts, which programs read.
   auto logger = spdlog::stderr_color_mt("insource");
   spdlog::set_default_logger(logger);

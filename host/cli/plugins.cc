@@ -5,6 +5,7 @@
 #include "tools/decl_json.h"
 #include "decl_text.h"
 #include "io/json_text.h"
+#include "plugin_host/sandbox.h"
 
 namespace insource::cli {
 
@@ -67,6 +68,8 @@ void register_plugins(CLI::App& app, int* exit_code) {
       first = false;
       print_plugin(*p);
     }
+    // What --sandbox can use on this machine (docs/reliability.md section 2).
+    std::cout << "\nsandbox (--sandbox): " << sandbox_support().describe() << "\n";
     *exit_code = kExitOk;
   });
 }

@@ -87,8 +87,9 @@ int run_serve(ServeOptions& o) {
                  o.server.host.c_str());
   auto snap = store.current();
   const bool v6 = o.server.host.find(':') != std::string::npos;
-  std::fprintf(stderr, "insource serve: listening on http://%s%s%s:%d (rules %s, revision %.12s; %zu plugins; %d threads)\n",
-               v6 ? "[" : "", o.server.host.c_str(), v6 ? "]" : "", port, snap->policy->rules().file.c_str(),
+  const char* scheme = o.server.tls_cert.empty() ? "http" : "https";
+  std::fprintf(stderr, "insource serve: listening on %s://%s%s%s:%d (rules %s, revision %.12s; %zu plugins; %d threads)\n",
+               scheme, v6 ? "[" : "", o.server.host.c_str(), v6 ? "]" : "", port, snap->policy->rules().file.c_str(),
                snap->revision.c_str(), snap->plugins.size(), o.server.threads);
   std::fflush(stderr);
 
@@ -143,6 +144,11 @@ void register_serve(CLI::App& app, int* exit_code) {
       ->type_name("FILE");
   cmd->add_option("--token-file", s.token_file,
                   "Require 'Authorization: Bearer TOKEN' with one of the tokens in FILE (one a line; re-read on reload)")
+      ->type_name("FILE");
+  cmd->add_option("--tls-cert", s.tls_cert, "Serve HTTPS with this certificate (PEM; with --tls-key)")->type_name("FILE");
+  cmd->add_option("--tls-key", s.tls_key, "The certificate's private key (PEM)")->type_name("FILE");
+  cmd->add_option("--tls-client-ca", s.tls_client_ca,
+                  "Mutual TLS: refuse clients without a certificate signed by this CA (PEM)")
       ->type_name("FILE");
   cmd->add_option("--max-body-bytes", s.max_body_bytes, "Largest body of /v1/decide (413 beyond)")
       ->check(CLI::Range(size_t{64}, size_t{1} << 32))

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -37,13 +38,36 @@ using json = nlohmann::ordered_json;
 
 // cpp-httplib's server with a listen backlog that suits a service (the
 // library's own is 5: a burst of new connections would wait for SYN retries).
-class HttpServer : public httplib::Server {
- public:
-  void raise_backlog(int n) {
-    socket_t s = svr_sock_.load();
+// The same for HTTPS (--tls-cert): cpp-httplib's SSLServer is a Server, so
+// one helper reaches the listening socket of either.
+struct Backlog : httplib::Server {
+  static void raise(httplib::Server& server, int n) {
+    socket_t s = (server.*(&Backlog::svr_sock_)).load();
     if (s != INVALID_SOCKET) ::listen(s, n);
   }
 };
+
+// Plain HTTP, or HTTPS when the options name a certificate and key (and
+// mutual TLS when they name a client CA: a client without a certificate
+// that CA signed is refused during the handshake). Throws std::runtime_error
+// when the files do not load.
+std::unique_ptr<httplib::Server> make_http_server(const ServerOptions& o) {
+  if (o.tls_cert.empty() && o.tls_key.empty() && o.tls_client_ca.empty()) return std::make_unique<httplib::Server>();
+  if (o.tls_cert.empty() || o.tls_key.empty())
+    throw std::runtime_error("TLS needs both --tls-cert and --tls-key (--tls-client-ca adds client certificates)");
+  for (const std::string* f : {&o.tls_cert, &o.tls_key, &o.tls_client_ca})
+    if (!f->empty() && ::access(f->c_str(), R_OK) != 0)
+      throw std::runtime_error("TLS file '" + *f + "' cannot be read: " + std::strerror(errno));
+  auto server = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str(),
+                                                     o.tls_client_ca.empty() ? nullptr : o.tls_client_ca.c_str());
+  if (!server->is_valid() || SSL_CTX_check_private_key(server->ssl_context()) != 1)
+    throw std::runtime_error("TLS: the certificate '" + o.tls_cert + "', the key '" + o.tls_key + "'" +
+                             (o.tls_client_ca.empty() ? std::string() : " or the client CA '" + o.tls_client_ca + "'") +
+                             " do not load (PEM files, and a key that matches the certificate)");
+  // TLS 1.2 at least.
+  SSL_CTX_set_min_proto_version(server->ssl_context(), TLS1_2_VERSION);
+  return server;
+}
 
 // The request being handled on this worker thread, from the pre-routing
 // handler to the logger (one thread handles a request from end to end).
@@ -168,7 +192,8 @@ std::vector<std::string> read_token_file(const std::string& path) {
 struct Server::Impl {
   PolicyStore& store;
   ServerOptions o;
-  HttpServer http;
+  std::unique_ptr<httplib::Server> http_server = make_http_server(o);
+  httplib::Server& http = *http_server;
   Metrics metrics;
   std::unique_ptr<DecisionLog> log;
   std::atomic<std::shared_ptr<const TokenSet>> tokens;
@@ -1020,7 +1045,7 @@ int Server::bind() {
   } else if (!m.http.bind_to_port(m.o.host, port)) {
     throw std::runtime_error("cannot listen on " + m.o.host + ":" + std::to_string(port) + ": " + std::strerror(errno));
   }
-  m.http.raise_backlog(1024);
+  Backlog::raise(m.http, 1024);
   return port;
 }
 

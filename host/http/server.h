@@ -38,6 +38,8 @@ struct ServerOptions {
   int keep_alive_timeout_s = 5;
   int keep_alive_max = 1000;           // requests on one connection
   std::string token_file;              // bearer tokens, one a line; empty: no authentication
+  std::string tls_cert, tls_key;       // PEM files: serve HTTPS (both or neither)
+  std::string tls_client_ca;           // PEM CA file: require client certificates it signed (mutual TLS)
   std::string decision_log;            // a file, "-" for standard output, empty: none
   bool reuse_port = false;             // SO_REUSEPORT: share the port with another instance (hand-over)
   bool watch = false;                  // reload when a rules or plugin file changes

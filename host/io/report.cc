@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/plugin_text.h"
+
 namespace insource {
 
 std::string signed_fixed(double v, int decimals) {
@@ -12,6 +14,19 @@ std::string signed_fixed(double v, int decimals) {
 }
 
 namespace {
+
+// A rationale the host cut (core/plugin_text.h): how long it was and how much is kept.
+nlohmann::ordered_json truncation_json(const CriterionOutcome& o) {
+  nlohmann::ordered_json t;
+  t["bytes"] = o.rationale_bytes;
+  t["kept"] = o.rationale.size();
+  return t;
+}
+
+std::string truncation_note(const CriterionOutcome& o) {
+  return "[rationale truncated: the plugin wrote " + std::to_string(o.rationale_bytes) + " bytes, the first " +
+         std::to_string(kMaxPluginTextBytes) + " are kept]";
+}
 
 std::string fixed(double v, int decimals) {
   char buf[64];
@@ -88,6 +103,7 @@ nlohmann::ordered_json decision_json(const Policy& p, const Case& c, const Decis
       e["abstained"] = true;
     }
     e["rationale"] = o.rationale;
+    if (o.rationale_bytes) e["rationale_truncated"] = truncation_json(o);
     if (o.fault) e["fault"] = fault_json(p, c, d, i);
     crit[p.criteria()[i].name] = std::move(e);
   }
@@ -127,7 +143,7 @@ std::string decision_text(const Policy& p, const Case& c, const Decision& d) {
     } else {
       out += pad("-", 8) + pad("abstained", 11);
     }
-    out += o.rationale + "\n";
+    out += o.rationale + (o.rationale_bytes ? " " + truncation_note(o) : std::string()) + "\n";
     if (o.fault) out += "  " + pad("", name_width) + "fault (on_error " + fault_policy_name(b.on_error) + "): " + o.error + "\n";
   }
   out += "  " + pad("total", name_width) + pad("", 16) + signed_fixed(d.total) + "\n";

@@ -1,4 +1,5 @@
 #include "plugin_host/plugin_isolation.h"
+#include "plugin_host/sandbox.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -154,7 +155,24 @@ void WorkerProcess::start() {
   std::vector<char*> argv{exe_s.data(),
                           const_cast<char*>("--host-pid"), const_cast<char*>(host_pid.c_str()),
                           const_cast<char*>("--memory-mib"), const_cast<char*>(memory.c_str()),
-                          const_cast<char*>("--log-level"), const_cast<char*>(level.c_str()), nullptr};
+                          const_cast<char*>("--log-level"), const_cast<char*>(level.c_str())};
+  if (config_.sandbox) {
+    // A private folder of its own, the only place it may write; removed when it ends.
+    std::string tmpl = (fs::temp_directory_path() / "insource-sandbox-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) {
+      int e = errno;
+      ::close(sv[0]);
+      ::close(sv[1]);
+      ::close(shared);
+      posix_spawn_file_actions_destroy(&actions);
+      posix_spawnattr_destroy(&attr);
+      throw PluginError("cannot make the sandbox's private folder: " + errno_text(e));
+    }
+    sandbox_dir_ = tmpl;
+    argv.push_back(const_cast<char*>("--sandbox"));
+    argv.push_back(sandbox_dir_.data());
+  }
+  argv.push_back(nullptr);
   pid_t pid = -1;
   int rc = ::posix_spawn(&pid, exe_s.c_str(), &actions, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -251,6 +269,20 @@ std::string WorkerProcess::stop(bool dying) {
   pid_ = -1;
   in_.clear();
   consumed_ = 0;
+  const bool sandboxed = !sandbox_dir_.empty();
+  if (sandboxed) {
+    std::error_code ec;
+    fs::remove_all(sandbox_dir_, ec);
+    sandbox_dir_.clear();
+  }
+  // A trapped call made with SIGSYS blocked (posix_spawn blocks every
+  // signal around its clone) cannot reach the handler: the kernel kills.
+  if (sandboxed && r > 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+    return "was stopped by the sandbox: the plugin made a system call it denies, with SIGSYS blocked (as "
+           "posix_spawn does to start a process); killed by signal 31";
+  if (r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == kSandboxDeniedStatus && progress_ && progress_->denied[0])
+    return std::string("was stopped by the sandbox: the plugin tried to ") +
+           std::string(progress_->denied, strnlen(progress_->denied, sizeof progress_->denied));
   return r > 0 ? describe_status(status) : "could not be waited for";
 }
 
@@ -439,6 +471,7 @@ long IsolatedPlugins::collect(std::string* why) {
         res.vote.abstain = r.u8();
         res.vote.score = r.f64();
         bool has_rationale = r.u8() != 0;
+        res.rationale_bytes = r.u64();
         res.rationale = r.str();
         bool has_message = r.u8() != 0;
         res.message = r.str();
@@ -457,9 +490,21 @@ long IsolatedPlugins::collect(std::string* why) {
         return static_cast<long>(at);
       }
       if (wait == WorkerProcess::Wait::kDied) {
+        // Reap the worker first: once it is dead, the shared page says for
+        // certain which call it was in (or which call broke the channel).
+        const std::string ended = worker_.stop(true);
+        if (progress.broken_request.load(std::memory_order_acquire) == request_) {
+          const size_t k = progress.broken_item.load(std::memory_order_relaxed);
+          if (k >= answered_ && k < pending_.size()) {
+            *why = "broke the channel to its worker process (closed, replaced or shut down its socket); the worker "
+                   "stopped";
+            return static_cast<long>(k);
+          }
+        }
         int64_t ignored = 0;
         size_t at = current(&ignored);
-        *why = "crashed: its worker process " + worker_.stop(true);
+        // A sandbox denial is no crash: say what was tried.
+        *why = ended.rfind("was stopped by the sandbox", 0) == 0 ? ended : "crashed: its worker process " + ended;
         return static_cast<long>(at);
       }
       *why = "broke the worker protocol; its worker process " + worker_.stop();

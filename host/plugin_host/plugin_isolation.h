@@ -64,6 +64,7 @@ class WorkerProcess {
   pid_t pid_ = -1;
   int fd_ = -1;
   wire::Progress* progress_ = nullptr;  // shared with the worker; mapped by start()
+  std::string sandbox_dir_;             // the worker's private folder (--sandbox), removed by stop()
   std::string in_;       // bytes received, not yet consumed
   size_t consumed_ = 0;  // of in_, by the frame last returned
 };
@@ -94,7 +95,8 @@ class IsolatedPlugins {
     int32_t status = INSOURCE_OK;
     insource_vote vote{};
     std::string fault;  // the worker crashed, hung or broke the protocol: the whole message
-    std::string rationale, message;
+    std::string rationale, message;  // at most kMaxPluginTextBytes each, as the plugin wrote them
+    size_t rationale_bytes = 0;      // the length of the plugin's whole rationale
   };
 
   // Starts the worker and instantiates every member. Throws PluginError when

@@ -8,6 +8,7 @@
 #include <boost/dll/shared_library.hpp>
 #include <cctype>
 #include <cstdlib>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -15,6 +16,8 @@
 #include "plugin_host/plugin_isolation.h"
 #include "plugin_host/plugin_wire.h"
 #include "plugin_host/sha256.h"
+#include "core/plugin_text.h"
+#include "plugin_host/plugin_calls.h"
 
 namespace insource {
 namespace fs = std::filesystem;
@@ -25,24 +28,6 @@ std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
 [[noreturn]] void fail(const fs::path& file, const std::string& why) {
   throw PluginError("plugin " + quoted(file) + ": " + why);
-}
-
-// Routes a plugin's log lines into spdlog, tagged with the plugin's name.
-// Must never throw: it is called from inside the plugin.
-void host_log(void* context, uint32_t level, const char* message) noexcept {
-  try {
-    const auto* plugin = static_cast<const Plugin*>(context);
-    const char* text = message ? message : "";
-    spdlog::level::level_enum lvl = spdlog::level::info;
-    switch (level) {
-      case INSOURCE_LOG_DEBUG: lvl = spdlog::level::debug; break;
-      case INSOURCE_LOG_INFO: lvl = spdlog::level::info; break;
-      case INSOURCE_LOG_WARN: lvl = spdlog::level::warn; break;
-      default: lvl = spdlog::level::err; break;
-    }
-    spdlog::log(lvl, "[plugin {}] {}", plugin ? plugin->name() : "?", text);
-  } catch (...) {
-  }
 }
 
 bool valid_identifier(const char* s, bool dotted) {
@@ -64,7 +49,17 @@ bool valid_identifier(const char* s, bool dotted) {
 
 bool valid_type(uint32_t t) { return t == INSOURCE_NUMBER || t == INSOURCE_STRING || t == INSOURCE_BOOL; }
 
-std::string str(const char* s) { return s ? std::string(s) : std::string(); }
+// A descriptor's free text, as the host keeps it: valid UTF-8, whatever the plugin wrote.
+std::string str(const char* s) { return s ? valid_utf8(s) : std::string(); }
+
+// Plugin libraries are never unloaded (RTLD_NODELETE), so the private copies
+// they were loaded from stay open too; held from a global, so never a leak.
+void keep_forever(std::shared_ptr<LoadableCopy> copy) {
+  static std::mutex mu;
+  static auto* kept = new std::vector<std::shared_ptr<LoadableCopy>>();
+  std::lock_guard<std::mutex> lock(mu);
+  kept->push_back(std::move(copy));
+}
 
 }  // namespace
 
@@ -85,7 +80,7 @@ void Plugin::read_descriptor(const insource_plugin_descriptor* d) {
   abi_major_ = d->abi_major;
   abi_minor_ = d->abi_minor;
   if (!d->name || !*d->name) fail(path_, "the descriptor has no name");
-  name_ = d->name;
+  name_ = str(d->name);
   if (!valid_identifier(d->criterion, false))
     fail(path_, "criterion '" + str(d->criterion) + "' is not a valid name (letters, digits, '_' and '-')");
   criterion_ = d->criterion;
@@ -117,11 +112,12 @@ void Plugin::read_descriptor(const insource_plugin_descriptor* d) {
       out.has_fallback = true;
       out.fallback_number = f.fallback.number;
       out.fallback_bool = f.fallback.boolean != 0;
-      if (f.type == INSOURCE_STRING && f.fallback.string) out.fallback_string.assign(f.fallback.string, f.fallback.length);
+      if (f.type == INSOURCE_STRING && f.fallback.string)
+        out.fallback_string = valid_utf8(std::string_view(f.fallback.string, f.fallback.length));
     }
     if (f.allowed) {
       if (f.type != INSOURCE_STRING) fail(path_, "fact '" + out.name + "' lists allowed values but is not a string");
-      for (const char* const* a = f.allowed; *a; ++a) out.allowed.emplace_back(*a);
+      for (const char* const* a = f.allowed; *a; ++a) out.allowed.emplace_back(str(*a));
     }
     out.unit = str(f.unit);
     out.description = str(f.description);
@@ -142,14 +138,20 @@ void Plugin::read_descriptor(const insource_plugin_descriptor* d) {
     out.type = static_cast<Type>(p.type);
     out.fallback_number = p.fallback.number;
     out.fallback_bool = p.fallback.boolean != 0;
-    if (p.type == INSOURCE_STRING && p.fallback.string) out.fallback_string.assign(p.fallback.string, p.fallback.length);
+    if (p.type == INSOURCE_STRING && p.fallback.string)
+      out.fallback_string = valid_utf8(std::string_view(p.fallback.string, p.fallback.length));
     out.description = str(p.description);
     params_.push_back(std::move(out));
   }
   descriptor_ = d;
+  log_context_ = plugin_log_context(name_.c_str());
 }
 
 std::shared_ptr<const Plugin> Plugin::load(const PluginFile& file) {
+  guard_plugin_calls();
+  const std::string label = file.path.string();
+  const PluginCall loading{label.c_str(), "unknown yet", "loading (its static constructors or entry function)"};
+  PluginCallScope scope(&loading);
   // Loaded from a private copy of the bytes that were hashed, never from the
   // file again: replacing the file now changes nothing (plugin_file.h).
   std::shared_ptr<LoadableCopy> copy;
@@ -158,11 +160,12 @@ std::shared_ptr<const Plugin> Plugin::load(const PluginFile& file) {
   } catch (const std::exception& e) {
     fail(file.path, e.what());
   }
-  // The copy stays open while the library is loaded (the deleter holds it
-  // and outlives the unload): the loader knows a library by its path, and a
-  // closed /proc/self/fd/N would be reused for the next plugin's copy.
-  std::shared_ptr<boost::dll::shared_library> lib(new boost::dll::shared_library(),
-                                                  [copy](boost::dll::shared_library* l) { delete l; });
+  // The copy stays open for the life of the process: the library is never
+  // unmapped (below), the loader knows a library by its path, and a closed
+  // /proc/self/fd/N would be reused for the next plugin's copy and taken for
+  // the library already loaded under that name.
+  keep_forever(copy);
+  auto lib = std::make_shared<boost::dll::shared_library>();
   boost::dll::fs::error_code ec;
   // rtld_now: an unresolved symbol is a load error here, not a crash later.
   lib->load(boost::dll::fs::path(copy->path().string()), ec,
@@ -175,6 +178,10 @@ std::shared_ptr<const Plugin> Plugin::load(const PluginFile& file) {
       msg.replace(at, copy->path().string().size(), file.path.string());
     fail(file.path, "cannot be loaded: " + msg);
   }
+  // Never unmapped, even when the last Plugin goes: a plugin may have left a
+  // thread running its code (logging, say), and unmapping it under that
+  // thread is a crash (docs/reliability.md, "In process").
+  ::dlopen(copy->path().c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
   if (!lib->has(INSOURCE_ENTRY_SYMBOL))
     fail(file.path, "has no entry symbol '" INSOURCE_ENTRY_SYMBOL "' (is it an insource plugin built with INSOURCE_EXPORT_PLUGIN?)");
   auto& entry = lib->get<const insource_plugin_descriptor*()>(INSOURCE_ENTRY_SYMBOL);
@@ -308,22 +315,24 @@ std::unique_ptr<PluginInstance> Plugin::instantiate(const std::vector<ParamValue
   host.struct_size = sizeof host;
   host.abi_major = INSOURCE_ABI_MAJOR;
   host.abi_minor = INSOURCE_ABI_MINOR;
-  host.log_context = const_cast<Plugin*>(this);
-  host.log = &host_log;
+  host.log_context = log_context_;
+  host.log = &plugin_log;
   char err[512] = {0};
   void* handle = nullptr;
   const std::string who = "plugin " + name_ + " (" + path_.string() + ")";
   int32_t status = INSOURCE_ERR_INTERNAL;
   try {  // the ABI forbids exceptions; one that escapes anyway is named, not an abort
+    const PluginCall call{name_.c_str(), criterion_.c_str(), "create"};
+    PluginCallScope scope(&call);
     status = descriptor_->create(&host, values.data(), values.size(), &handle, err, sizeof err);
   } catch (const std::exception& e) {
-    throw PluginError(who + ": create() threw an exception: " + e.what());
+    throw PluginError(who + ": create() threw an exception: " + plugin_text(e.what()));
   } catch (...) {
     throw PluginError(who + ": create() threw an exception of unknown type");
   }
   err[sizeof err - 1] = '\0';
   if (status != INSOURCE_OK) {
-    throw PluginError(who + " refused its parameters: " + (err[0] ? std::string(err) : "status " + std::to_string(status)));
+    throw PluginError(who + " refused its parameters: " + (err[0] ? plugin_text(err) : "status " + std::to_string(status)));
   }
   if (!handle)
     throw PluginError(who + ": create() returned OK but no instance (a null pointer); the plugin cannot be used");
@@ -332,9 +341,16 @@ std::unique_ptr<PluginInstance> Plugin::instantiate(const std::vector<ParamValue
 
 
 PluginInstance::PluginInstance(std::shared_ptr<const Plugin> plugin, void* handle)
-    : plugin_(std::move(plugin)), handle_(handle), evaluate_(plugin_->descriptor_->evaluate) {}
+    : plugin_(std::move(plugin)),
+      handle_(handle),
+      evaluate_(plugin_->descriptor_->evaluate),
+      call_{plugin_->name_.c_str(), plugin_->criterion_.c_str(), "evaluate"} {}
 
-PluginInstance::~PluginInstance() { plugin_->descriptor_->destroy(handle_); }
+PluginInstance::~PluginInstance() {
+  const PluginCall call{plugin_->name_.c_str(), plugin_->criterion_.c_str(), "destroy"};
+  PluginCallScope scope(&call);
+  plugin_->descriptor_->destroy(handle_);
+}
 
 std::shared_ptr<const Plugin> PluginSet::find(std::string_view criterion) const {
   for (const auto& p : plugins)

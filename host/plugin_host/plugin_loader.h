@@ -16,6 +16,7 @@
 
 #include "core/fact_decl.h"
 #include "core/value.h"
+#include "plugin_host/plugin_calls.h"
 
 namespace boost::dll {
 class shared_library;
@@ -33,6 +34,7 @@ struct IsolationConfig {
   std::filesystem::path worker;  // the worker binary; empty: find_plugin_worker()
   uint32_t timeout_ms = 1000;    // per evaluate call, unless the rules set the criterion's timeout_ms
   uint32_t memory_mib = 1024;    // address-space limit of a worker process; 0: none
+  bool sandbox = false;          // workers run in the sandbox (plugin_host/sandbox.h)
 };
 
 // A plugin file that cannot be used: the message names the file.
@@ -103,6 +105,7 @@ class Plugin : public std::enable_shared_from_this<Plugin> {
   std::vector<ParamDecl> params_;
   std::string sha256_;
   bool isolated_ = false;
+  void* log_context_ = nullptr;  // plugin_log_context(name_): outlives this object on purpose
 
   friend class PluginInstance;
 };
@@ -118,6 +121,7 @@ class PluginInstance {
   // Calls the plugin's evaluate; `vote` is zeroed first.
   int32_t evaluate(const insource_value* facts, size_t count, uint32_t flags, insource_vote* vote) {
     *vote = insource_vote{};
+    PluginCallScope scope(&call_);  // an exit() in there is named (plugin_calls.h)
     return evaluate_(handle_, facts, count, flags, vote);
   }
 
@@ -127,6 +131,7 @@ class PluginInstance {
   std::shared_ptr<const Plugin> plugin_;  // keeps the library loaded
   void* handle_;
   decltype(insource_plugin_descriptor::evaluate) evaluate_;
+  PluginCall call_;
 };
 
 // The plugins found on the search path.

@@ -31,11 +31,22 @@ class WireError : public std::runtime_error {
 // reads it here: `request` is the request's number (the host's count), `item`
 // the position of the call within it, `started_ns` when it began
 // (CLOCK_MONOTONIC, the same clock in both processes).
+// `broken_request` and `broken_item` name the call after which the worker
+// found its socket to the host closed, replaced or shut down (by the plugin:
+// nothing else touches it); the worker then stops at once, so the host blames
+// that call and not whichever came next.
 struct Progress {
   std::atomic<uint32_t> request{0};
   std::atomic<uint32_t> item{0};
   std::atomic<int64_t> started_ns{0};
+  std::atomic<uint32_t> broken_request{0};
+  std::atomic<uint32_t> broken_item{0};
+  // What a plugin tried that the sandbox denied (plugin_host/sandbox.h), set
+  // by the worker just before it exits; empty otherwise.
+  char denied[256] = {};
 };
+// The worker's exit status when a plugin broke its channel.
+inline constexpr int kChannelBrokenStatus = 86;
 static_assert(std::atomic<uint32_t>::is_always_lock_free && std::atomic<int64_t>::is_always_lock_free,
               "Progress is shared between processes: its atomics must be lock-free");
 inline constexpr int kProgressFd = 4;  // in the worker
@@ -68,6 +79,7 @@ class Writer {
   void u8(uint8_t v) { out_->push_back(static_cast<char>(v)); }
   void u32(uint32_t v) { raw(&v, sizeof v); }
   void i32(int32_t v) { raw(&v, sizeof v); }
+  void u64(uint64_t v) { raw(&v, sizeof v); }
   void f64(double v) { raw(&v, sizeof v); }
   void str(std::string_view s) {
     u32(static_cast<uint32_t>(s.size()));
@@ -90,6 +102,7 @@ class Reader {
   uint8_t u8() { uint8_t v; raw(&v, 1); return v; }
   uint32_t u32() { uint32_t v; raw(&v, sizeof v); return v; }
   int32_t i32() { int32_t v; raw(&v, sizeof v); return v; }
+  uint64_t u64() { uint64_t v; raw(&v, sizeof v); return v; }
   double f64() { double v; raw(&v, sizeof v); return v; }
   std::string_view str();
   // A value whose string (if any) points into the payload.

@@ -6,6 +6,7 @@
 #include <exception>
 #include <string>
 
+#include "core/plugin_text.h"
 #include "plugin_host/plugin_isolation.h"
 
 namespace insource {
@@ -144,7 +145,7 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
       try {  // the ABI forbids exceptions; one that escapes anyway is a fault, not a crash of the run
         status = instances_[i]->evaluate(gathered_.data(), b.slots.size(), flags, &vote);
       } catch (const std::exception& e) {
-        thrown = "plugin " + b.plugin->name() + " (criterion " + b.name + ") threw an exception: " + e.what();
+        thrown = "plugin " + b.plugin->name() + " (criterion " + b.name + ") threw an exception: " + plugin_text(e.what());
       } catch (...) {
         thrown = "plugin " + b.plugin->name() + " (criterion " + b.name + ") threw an exception of unknown type";
       }
@@ -158,7 +159,7 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
     } else if (status != INSOURCE_OK) {
       out.state = CriterionOutcome::State::kFailed;
       out.error = std::string("plugin ") + b.plugin->name() + " (criterion " + b.name + ") failed: " +
-                  (vote.message ? vote.message : "no message") + " [" + status_name(status) + "]";
+                  (vote.message ? plugin_text(vote.message) : "no message") + " [" + status_name(status) + "]";
     } else if (vote.abstain) {
       out.state = CriterionOutcome::State::kAbstained;
       out.score = 0.0;
@@ -180,8 +181,18 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
       weighted += b.weight * vote.score;
       weight_sum += b.weight;
     }
-    if (with_rationale && vote.rationale && status == INSOURCE_OK && out.state != CriterionOutcome::State::kFailed)
-      out.rationale = vote.rationale;
+    out.rationale_bytes = 0;
+    if (with_rationale && vote.rationale && status == INSOURCE_OK && out.state != CriterionOutcome::State::kFailed) {
+      // Cut to kMaxPluginTextBytes and made valid UTF-8, the same in process
+      // and isolated (the worker sends the first kMaxPluginTextBytes and the length).
+      if (instances_[i]) {
+        out.rationale = plugin_text(vote.rationale, kMaxPluginTextBytes, &out.rationale_bytes);
+      } else {
+        const IsolatedPlugins::Result& r = isolated_->result(member_[i]);
+        out.rationale = plugin_text(r.rationale, kMaxPluginTextBytes, nullptr);
+        out.rationale_bytes = r.rationale_bytes > kMaxPluginTextBytes ? r.rationale_bytes : 0;
+      }
+    }
     if (out.state == CriterionOutcome::State::kFailed) {
       // A fault: on_error decides what it does to the case; it is recorded either way.
       out.fault = true;

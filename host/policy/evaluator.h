@@ -21,6 +21,9 @@ struct CriterionOutcome {
   double score = 0.0;
   double contribution = 0.0;
   std::string rationale;  // filled only when the rationale was asked for
+  // When the plugin's rationale was longer than kMaxPluginTextBytes
+  // (core/plugin_text.h): its length in bytes; `rationale` holds the start. Else 0.
+  size_t rationale_bytes = 0;
   std::string error;      // kFailed, or any fault: what went wrong (plugin, criterion, message)
   // The plugin faulted on this case (error status, NaN or out-of-range score,
   // exception): state is kFailed under on_error fail, else kAbstained.

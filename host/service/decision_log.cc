@@ -1,6 +1,7 @@
 #include "service/decision_log.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +16,8 @@
 #include "io/case_reader.h"
 #include "policy/evaluator.h"
 #include "io/json_case_parser.h"
+#include "io/host_output.h"
+#include "service/log_chain.h"
 #include "io/json_text.h"
 #include "io/record_format.h"
 #include "io/report.h"
@@ -24,7 +27,7 @@ namespace insource {
 namespace {
 
 int open_log(const std::string& path) {
-  if (path == "-") return ::dup(1);
+  if (path == "-") return ::dup(host_output_fd());  // the host's stdout (io/host_output.h)
   return ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 }
 
@@ -33,6 +36,8 @@ int open_log(const std::string& path) {
 DecisionLog::DecisionLog(const std::string& path) : path_(path) {
   fd_ = open_log(path);
   if (fd_ < 0) throw std::runtime_error("decision log '" + path + "' cannot be opened: " + std::strerror(errno));
+  // An existing file's chain goes on from its last line.
+  prev_ = path == "-" ? log_chain_seed_hash() : log_chain_tail(path);
 }
 
 DecisionLog::~DecisionLog() {
@@ -42,8 +47,11 @@ DecisionLog::~DecisionLog() {
 bool DecisionLog::append(std::string_view lines) {
   if (lines.empty()) return true;
   std::lock_guard<std::mutex> lock(mutex_);
-  const char* p = lines.data();
-  size_t left = lines.size();
+  // Chained in the order written: the mutex orders the lines and their hashes alike.
+  std::string prev = prev_;
+  const std::string chained = chain_lines(lines, &prev);
+  const char* p = chained.data();
+  size_t left = chained.size();
   while (left > 0) {
     ssize_t n = ::write(fd_, p, left);
     if (n < 0 && errno == EINTR) continue;
@@ -54,6 +62,7 @@ bool DecisionLog::append(std::string_view lines) {
     p += n;
     left -= static_cast<size_t>(n);
   }
+  prev_ = std::move(prev);
   lines_.fetch_add(static_cast<uint64_t>(std::count(lines.begin(), lines.end(), '\n')), std::memory_order_relaxed);
   return true;
 }
@@ -68,6 +77,11 @@ bool DecisionLog::reopen() {
   std::lock_guard<std::mutex> lock(mutex_);
   ::close(fd_);
   fd_ = fd;
+  // A rotated log starts a new chain (from the seed, or from the last line
+  // of a file that is there already); the old file's last hash is logged so
+  // that the two can be tied together.
+  spdlog::info("decision log {} reopened; the previous file ended with line hash {}", path_, prev_);
+  prev_ = log_chain_tail(path_);
   return true;
 }
 

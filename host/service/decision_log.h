@@ -31,6 +31,7 @@ namespace insource {
 
 // Appends whole lines to a file (or standard output) from any thread; each
 // append() is one write(2), so lines from concurrent requests never interleave.
+// Each line is chained to the one before it (service/log_chain.h).
 class DecisionLog {
  public:
   // "-" is standard output. Throws std::runtime_error when the file cannot be opened.
@@ -53,6 +54,7 @@ class DecisionLog {
  private:
   std::string path_;
   std::mutex mutex_;
+  std::string prev_;  // SHA-256 of the last line written (service/log_chain.h)
   int fd_ = -1;
   std::atomic<uint64_t> errors_{0}, lines_{0};
 };

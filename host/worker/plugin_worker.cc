@@ -12,7 +12,9 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -25,8 +27,10 @@
 #include <string>
 #include <vector>
 
+#include "core/plugin_text.h"
 #include "plugin_host/plugin_loader.h"
 #include "plugin_host/plugin_wire.h"
+#include "plugin_host/sandbox.h"
 #include "plugin_host/sha256.h"
 
 namespace {
@@ -37,6 +41,21 @@ using insource::PluginInstance;
 namespace wire = insource::wire;
 
 constexpr int kSocket = 3;
+
+// What fd 3 was at startup: a plugin that closes it, or opens something
+// else into its number, is caught by comparing (channel_intact()).
+struct stat socket_identity {};
+
+// Whether the socket to the host is still ours and open both ways. Checked
+// after every plugin call (one fstat and one poll, well under a microsecond).
+bool channel_intact() {
+  struct stat now {};
+  if (::fstat(kSocket, &now) != 0) return false;
+  if (now.st_dev != socket_identity.st_dev || now.st_ino != socket_identity.st_ino) return false;
+  pollfd p{kSocket, POLLRDHUP, 0};
+  if (::poll(&p, 1, 0) < 0) return true;  // cannot tell; the next send will
+  return (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) == 0;
+}
 
 }  // namespace
 
@@ -225,6 +244,13 @@ class Worker {
           thrown = "threw an exception of unknown type";
         }
       }
+      if (!channel_intact()) {
+        // The plugin closed, replaced or shut down the socket to the host:
+        // say which call did it (the shared page) and stop before another runs.
+        progress_->broken_item.store(item, std::memory_order_relaxed);
+        progress_->broken_request.store(request, std::memory_order_release);
+        std::_Exit(wire::kChannelBrokenStatus);
+      }
       if (!thrown.empty()) {
         vote = insource_vote{};
         vote.message = thrown.c_str();
@@ -235,10 +261,17 @@ class Worker {
       w.i32(status);
       w.u8(vote.abstain ? 1 : 0);
       w.f64(vote.score);
+      // Only the first kMaxPluginTextBytes (and one more, so the host sees
+      // that it must cut, and where) of each text cross, with the
+      // rationale's whole length: the host keeps what it keeps in process,
+      // and a frame stays far below its limit whatever the plugin returns.
+      const std::string_view rationale = vote.rationale ? vote.rationale : "";
+      const std::string_view message = vote.message ? vote.message : "";
       w.u8(vote.rationale ? 1 : 0);
-      w.str(vote.rationale ? vote.rationale : "");
+      w.u64(rationale.size());
+      w.str(rationale.substr(0, insource::kMaxPluginTextBytes + 1));
       w.u8(vote.message ? 1 : 0);
-      w.str(vote.message ? vote.message : "");
+      w.str(message.substr(0, insource::kMaxPluginTextBytes + 1));
       w.finish();
     }
     return write_all(out_);  // one send for the whole request: one wake-up of the host
@@ -256,13 +289,15 @@ class Worker {
 int main(int argc, char** argv) {
   long host_pid = 0, memory_mib = 0;
   std::string level = "warn";
+  std::string sandbox_dir;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i];
     if (key == "--host-pid") host_pid = std::strtol(argv[i + 1], nullptr, 10);
     else if (key == "--memory-mib") memory_mib = std::strtol(argv[i + 1], nullptr, 10);
     else if (key == "--log-level") level = argv[i + 1];
+    else if (key == "--sandbox") sandbox_dir = argv[i + 1];
   }
-  if (::fcntl(kSocket, F_GETFD) < 0) {
+  if (::fcntl(kSocket, F_GETFD) < 0 || ::fstat(kSocket, &socket_identity) != 0) {
     std::fprintf(stderr, "insource-plugin-worker: run by insource for isolated plugins, not by hand\n");
     return 2;
   }
@@ -294,6 +329,16 @@ int main(int argc, char** argv) {
   if (page == MAP_FAILED) {
     spdlog::error("cannot map the page shared with the host (fd {}): {}", wire::kProgressFd, std::strerror(errno));
     return 2;
+  }
+  if (!sandbox_dir.empty()) {
+    // Before any plugin code runs: its static constructors are sandboxed too.
+    auto* progress = static_cast<wire::Progress*>(page);
+    try {
+      spdlog::debug("sandbox: {}", insource::enter_sandbox(sandbox_dir, progress->denied, sizeof progress->denied));
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+      return 2;
+    }
   }
   Worker worker(static_cast<wire::Progress*>(page));
   std::string buf;
