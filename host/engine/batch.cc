@@ -75,7 +75,7 @@ struct Chunk {
 // Cuts the input into chunks that end on a record boundary.
 class ChunkReader {
  public:
-  ChunkReader(int fd, const BatchOptions& o) : fd_(fd), o_(o) {}
+  ChunkReader(int fd, const BatchOptions& o) : fd_(fd), o_(o), line_(o.first_line) {}
 
   // JSON Lines only: leave counting a chunk's lines to whoever reads them,
   // who reports them with add_lines() before the next chunk (one pass over
@@ -259,7 +259,7 @@ class ChunkReader {
   bool eof_ = false;
   bool bom_checked_ = false;
   bool defer_lines_ = false;
-  uint64_t line_ = 1;
+  uint64_t line_;
   uint64_t bytes_ = 0;
 };
 

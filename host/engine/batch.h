@@ -35,6 +35,9 @@ struct BatchOptions {
   std::string label = "<stdin>";        // the input's name, for messages
   size_t chunk_bytes = 256 * 1024;      // input bytes per chunk (whole records)
   size_t max_record_bytes = 1 << 20;    // a longer line or document is an error record
+  // The line number of the input's first line, in error records: > 1 when the
+  // input is a part of a larger file (the Python package's partitions on Dask).
+  uint64_t first_line = 1;
 };
 
 struct BatchStats {
