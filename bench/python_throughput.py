@@ -35,7 +35,7 @@ def main():
     import insource
 
     n = args.n
-    data = subprocess.run([sys.executable, os.path.join(HERE, "gen_cases.py"), str(n), "--seed", "21"],
+    data = subprocess.run([sys.executable, os.path.join(HERE, "..", "tools", "gen_cases.py"), str(n), "--seed", "21"],
                           capture_output=True, check=True).stdout
     cases = [json.loads(line) for line in data.splitlines()]
     df = pd.json_normalize(cases, sep=".").rename(columns=lambda c: c.removeprefix("facts."))
@@ -51,7 +51,7 @@ def main():
         f.write(data)
     for jobs in (1, 2):
         secs = best(lambda: subprocess.run([args.insource, "batch", "--quiet", "--jobs", str(jobs), path, "-o",
-                                            "/dev/null"], check=False), args.runs)
+                                            "/dev/null"], stderr=subprocess.DEVNULL, check=False), args.runs)
         row(f"insource batch --jobs {jobs} (process)", secs)
     for jobs in (1, 2):
         row(f"engine.decide_jsonl(bytes, jobs={jobs})", best(lambda: engine.decide_jsonl(data, jobs=jobs), args.runs))

@@ -45,7 +45,7 @@ def wait_for(what, predicate, timeout):
 
 def make_corpus(path, n, seed):
     """n generated cases, with a bad case and a line that is not JSON among them."""
-    out = subprocess.run([sys.executable, os.path.join(SOURCE, "bench", "gen_cases.py"), str(n), "--seed", str(seed)],
+    out = subprocess.run([sys.executable, os.path.join(SOURCE, "tools", "gen_cases.py"), str(n), "--seed", str(seed)],
                          capture_output=True, check=True, timeout=600).stdout.splitlines(keepends=True)
     bad = json.dumps({"id": "broken", "facts": {"cost": {"hours": -5, "internal_rate": 1, "external_rate": 1}}})
     for at, line in ((n // 3, bad.encode() + b"\n"), (2 * n // 3, b"{not json\n")):

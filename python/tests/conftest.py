@@ -12,13 +12,13 @@ import pytest
 
 BINARY = os.environ.get("INSOURCE_BINARY", "build/bin/insource")
 SOURCE_DIR = os.environ.get("INSOURCE_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-GEN_CASES = os.path.join(SOURCE_DIR, "bench", "gen_cases.py")
+GEN_CASES = os.path.join(SOURCE_DIR, "tools", "gen_cases.py")
 BAD_CASE = {"id": "broken", "facts": {"cost": {"hours": -5, "internal_rate": 1, "external_rate": 1}}}
 
 
-def generated(n, seed=1, flat=False):
-    """n cases of bench/gen_cases.py as JSON Lines bytes."""
-    argv = [sys.executable, GEN_CASES, str(n), "--seed", str(seed)] + (["--flat"] if flat else [])
+def generated(n, seed=1, malformed=0.0):
+    """n cases of tools/gen_cases.py as JSON Lines bytes (a share `malformed` of them refused by the engine)."""
+    argv = [sys.executable, GEN_CASES, str(n), "--seed", str(seed), "--malformed", str(malformed)]
     return subprocess.run(argv, capture_output=True, check=True, timeout=300).stdout
 
 
@@ -30,8 +30,8 @@ def cli(*args, stdin=None):
 
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory):
-    """100,000 generated cases with two bad lines among them, as a file and its bytes."""
-    lines = generated(100_000, seed=3).splitlines(keepends=True)
+    """100,000 generated cases, 0.2% of them malformed and two more bad lines among them."""
+    lines = generated(100_000, seed=3, malformed=0.002).splitlines(keepends=True)
     lines[10_000] = (json.dumps(BAD_CASE) + "\n").encode()
     lines[70_000] = b"{not json\n"
     path = tmp_path_factory.mktemp("corpus") / "cases.jsonl"

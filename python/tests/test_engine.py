@@ -61,6 +61,12 @@ def test_decide_jsonl_is_batch_on_100000_cases(corpus, engine):
     assert len(lines) == 100_000
     assert json.loads(lines[10_000])["error"]["kind"] == "case"
     assert json.loads(lines[70_000]) == {"line": 70_001, "error": json.loads(lines[70_000])["error"]}
+    # The generator's malformed cases (ids "bad-...") are exactly the other error records.
+    records = [json.loads(line) for line in lines]
+    bad_inputs = sum(b'"bad-' in line for line in data.splitlines())
+    assert bad_inputs > 100
+    assert sum("error" in r for r in records) == bad_inputs + 2
+    assert not any("error" in r for r in records if r.get("id", "").startswith("case-"))
     assert engine.decide_jsonl(data[:200_000], as_list=True) == [json.loads(x) for x in
                                                                    engine.decide_jsonl(data[:200_000]).splitlines()]
 
