@@ -23,12 +23,12 @@
 #include <thread>
 #include <vector>
 
-#include "batch.h"
-#include "case_reader.h"
-#include "evaluator.h"
-#include "json_text.h"
-#include "policy_store.h"
-#include "report.h"
+#include "service/batch.h"
+#include "io/case_reader.h"
+#include "policy/evaluator.h"
+#include "io/json_text.h"
+#include "service/policy_store.h"
+#include "io/report.h"
 
 namespace py = pybind11;
 namespace fs = std::filesystem;

@@ -10,7 +10,7 @@
 #include <optional>
 #include <thread>
 
-#include "batch.h"
+#include "service/batch.h"
 #include "common.h"
 
 namespace insource::cli {
