@@ -365,7 +365,8 @@ fs::path default_plugin_dir() {
   return fs::path(exe.string()).parent_path().parent_path() / "lib" / "insource" / "plugins";
 }
 
-std::vector<fs::path> plugin_search_path(const std::vector<std::string>& extra, bool include_default) {
+std::vector<fs::path> plugin_search_path(const std::vector<std::string>& extra, bool include_default,
+                                         const fs::path& default_dir) {
   std::vector<fs::path> dirs;
   for (const auto& d : extra) dirs.emplace_back(d);
   if (const char* env = std::getenv("INSOURCE_PLUGIN_PATH")) {
@@ -380,7 +381,7 @@ std::vector<fs::path> plugin_search_path(const std::vector<std::string>& extra, 
     }
   }
   if (include_default) {
-    fs::path d = default_plugin_dir();
+    fs::path d = default_dir.empty() ? default_plugin_dir() : default_dir;
     if (!d.empty()) dirs.push_back(d);
   }
   return dirs;

@@ -148,10 +148,12 @@ struct PluginSet {
 };
 
 // Where plugins are looked for, in order: `extra` (--plugins), then the
-// colon-separated INSOURCE_PLUGIN_PATH, then <dir of the binary>/../lib/insource/plugins.
+// colon-separated INSOURCE_PLUGIN_PATH, then <dir of the binary>/../lib/insource/plugins
+// (or `default_dir` when given: the Python package's own).
 // Never the current directory, unless one of these names it.
 std::vector<std::filesystem::path> plugin_search_path(const std::vector<std::string>& extra,
-                                                      bool include_default = true);
+                                                      bool include_default = true,
+                                                      const std::filesystem::path& default_dir = {});
 
 // The folder beside the running binary: <bin>/../lib/insource/plugins.
 std::filesystem::path default_plugin_dir();

@@ -123,7 +123,7 @@ struct Chunk {
 // Cuts the input into chunks that end on a record boundary.
 class ChunkReader {
  public:
-  ChunkReader(BatchSource& source, const BatchOptions& o) : source_(source), o_(o) {}
+  ChunkReader(BatchSource& source, const BatchOptions& o) : source_(source), o_(o), line_(o.first_line) {}
 
   // JSON Lines only: leave counting a chunk's lines to whoever reads them,
   // who reports them with add_lines() before the next chunk (one pass over
@@ -274,7 +274,7 @@ class ChunkReader {
   bool eof_ = false;
   bool bom_checked_ = false;
   bool defer_lines_ = false;
-  uint64_t line_ = 1;
+  uint64_t line_;
   uint64_t bytes_ = 0;
 };
 

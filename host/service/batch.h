@@ -63,6 +63,9 @@ struct BatchOptions {
   // jobs == 1: decide with this evaluator instead of making one (a server
   // thread keeps its plugin instances from request to request).
   Evaluator* evaluator = nullptr;
+  // The line number of the input's first line, in error records: > 1 when the
+  // input is a part of a larger file (the Python package's partitions on Dask).
+  uint64_t first_line = 1;
 };
 
 struct BatchStats {

@@ -103,7 +103,7 @@ bool writable_by_others(const fs::path& p) {
 }
 
 Loaded load_plugin_files(const PolicySource& source, const PluginTrust& trust) {
-  std::vector<fs::path> dirs = plugin_search_path(source.plugin_dirs, !source.no_default_plugins);
+  std::vector<fs::path> dirs = plugin_search_path(source.plugin_dirs, !source.no_default_plugins, source.default_plugin_dir);
   Loaded out;
   std::map<fs::path, std::pair<std::string, std::string>> origin;  // loaded path -> (file, sha256)
   if (!source.stage_plugins) {
@@ -177,7 +177,12 @@ std::shared_ptr<const PolicySnapshot> build_policy_snapshot(const PolicySource& 
     PluginTrust trust = plugin_trust_of(doc, source.allow_writable_plugins);
     trust.isolate_all = source.isolate_all;
     trust.isolation = source.isolation;
-    Loaded loaded = load_plugin_files(source, trust);
+    Loaded loaded;
+    try {
+      loaded = load_plugin_files(source, trust);
+    } catch (const PolicyLoadError& e) {
+      throw PolicyLoadError(e.what(), "plugin");
+    }
     snap->revision = sha256_hex(doc.resolved_text);
     snap->policy = Policy::compile(std::move(doc), std::move(loaded.plugins));
     snap->plugins = std::move(loaded.files);
@@ -189,6 +194,8 @@ std::shared_ptr<const PolicySnapshot> build_policy_snapshot(const PolicySource& 
     throw PolicyLoadError(msg.empty() ? e.what() : msg);
   } catch (const PolicyLoadError&) {
     throw;
+  } catch (const PluginError& e) {
+    throw PolicyLoadError(e.what(), "plugin");
   } catch (const std::exception& e) {
     throw PolicyLoadError(e.what());
   }
@@ -278,7 +285,7 @@ std::vector<WatchedFile> PolicyStore::watched_files() const {
   std::vector<WatchedFile> out;
   for (const std::string& p : paths) out.push_back(stat_watched(p));
   try {
-    for (const auto& [dir, files] : plugin_files(plugin_search_path(source_.plugin_dirs, !source_.no_default_plugins)))
+    for (const auto& [dir, files] : plugin_files(plugin_search_path(source_.plugin_dirs, !source_.no_default_plugins, source_.default_plugin_dir)))
       for (const fs::path& f : files) out.push_back(stat_watched(f.string()));
   } catch (const std::exception& e) {
     WatchedFile w;

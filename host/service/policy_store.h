@@ -33,6 +33,9 @@ struct PolicySource {
   std::string rules;                     // empty: the built-in default policy
   std::vector<std::string> plugin_dirs;  // --plugins, before INSOURCE_PLUGIN_PATH and the default folder
   bool no_default_plugins = false;
+  // The installed plugins' folder; empty: ../lib/insource/plugins beside the
+  // program (the Python package, whose program is python3, names its own).
+  std::filesystem::path default_plugin_dir;
   bool allow_writable_plugins = false;   // as the CLI's --allow-writable-plugins
   bool stage_plugins = true;             // load private copies (see above)
   bool isolate_all = false;              // --isolate: every plugin in worker processes
@@ -56,9 +59,16 @@ struct PolicySnapshot {
 };
 
 // A policy that cannot be loaded: every problem, one per line, as the CLI prints them.
+// kind() says whose problem: "rules" (the rules files, their binding to the
+// plugins, a pin no file matches) or "plugin" (a plugin file or folder).
 class PolicyLoadError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit PolicyLoadError(const std::string& message, std::string kind = "rules")
+      : std::runtime_error(message), kind_(std::move(kind)) {}
+  const std::string& kind() const { return kind_; }
+
+ private:
+  std::string kind_;
 };
 
 // Builds a snapshot from scratch, the way the CLI loads a policy: the rules
