@@ -67,6 +67,10 @@ void register_plugins(CLI::App& app, int* exit_code) {
       first = false;
       print_plugin(*p);
     }
+    if (!set.skipped.empty()) {
+      std::cout << (set.plugins.empty() ? "" : "\n") << "skipped (not loaded as plugins):\n";
+      for (const std::string& s : set.skipped) std::cout << "  " << s << "\n";
+    }
     *exit_code = kExitOk;
   });
 }

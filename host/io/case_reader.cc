@@ -60,10 +60,21 @@ class CaseBuilder {
       if (!facts.IsMap()) fail(facts, "`facts` must be a map, not " + describe_node(facts));
       visited_ = 0;
       flatten(facts, "", 0, &c);
+      if (!fact_problems_.empty()) throw CaseProblem{};  // said below, each on its line
       in.value = std::move(c);
     } catch (const CaseProblem& p) {
-      in.error = p.pos.str() + ": case " + (id_.empty() ? in.id : id_) + ": " + p.message;
+      if (!p.message.empty()) fact_problems_.push_back(p);
+      const std::string id = id_.empty() ? in.id : id_;
+      for (const CaseProblem& each : fact_problems_) {
+        if (!in.error.empty()) in.error += '\n';
+        in.error += each.pos.str();
+        in.error += ": case ";
+        in.error += id;
+        in.error += ": ";
+        in.error += each.message;
+      }
     }
+    fact_problems_.clear();
     id_.clear();
     return in;
   }
@@ -89,7 +100,13 @@ class CaseBuilder {
       if (v.IsMap()) {
         flatten(v, name + ".", depth + 1, c);
       } else {
-        set_fact(it->first, name, v, c);
+        // Every bad fact of the case is reported, not only the first: a
+        // problem with one value leaves the others readable.
+        try {
+          set_fact(it->first, name, v, c);
+        } catch (CaseProblem& p) {
+          fact_problems_.push_back(std::move(p));
+        }
       }
     }
   }
@@ -124,6 +141,7 @@ class CaseBuilder {
   int line_offset_;
   std::string id_;
   size_t visited_ = 0;
+  std::vector<CaseProblem> fact_problems_;  // of the case being built
 };
 
 std::string stem_of(const std::string& label) {
@@ -285,7 +303,7 @@ std::vector<CaseInput> read_cases(const std::string& text, const std::string& la
       doc = YAML::Load(std::string(piece.text));
     } catch (const YAML::ParserException& e) {
       refuse(SourcePos{label, e.mark.is_null() ? 0 : e.mark.line + base, e.mark.is_null() ? 0 : e.mark.column + 1},
-             "invalid YAML/JSON: " + e.msg);
+             yaml_parse_message(e, "invalid YAML/JSON"));
       continue;
     }
     int l = 0, col = 0;
@@ -333,10 +351,10 @@ std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema&
     return out;
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  if (std::string no = why_unreadable(path); !no.empty() || !in) {
     CaseInput bad;
     bad.id = stem_of(path);
-    bad.error = path + ": cannot read the case file";
+    bad.error = path + ": cannot read the case file" + (no.empty() ? "" : ": " + no);
     std::vector<CaseInput> out;
     out.push_back(std::move(bad));
     return out;
