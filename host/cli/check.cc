@@ -6,7 +6,7 @@
 
 #include "common.h"
 #include "io/json_text.h"
-#include "policy/rules.h"
+#include "policy/rules_partial.h"
 #include "tools/static_checks.h"
 
 namespace insource::cli {

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "common.h"
+#include "plugin_host/plugin_files.h"
 #include "tools/decl_json.h"
 #include "decl_text.h"
 #include "io/json_text.h"
@@ -67,9 +68,10 @@ void register_plugins(CLI::App& app, int* exit_code) {
       first = false;
       print_plugin(*p);
     }
-    if (!set.skipped.empty()) {
+    const auto skipped = skipped_plugin_files(plugin_search_path(o->engine.plugin_dirs, !o->engine.no_default_plugins));
+    if (!skipped.empty()) {
       std::cout << (set.plugins.empty() ? "" : "\n") << "skipped (not loaded as plugins):\n";
-      for (const std::string& s : set.skipped) std::cout << "  " << s << "\n";
+      for (const std::string& s : skipped) std::cout << "  " << s << "\n";
     }
     *exit_code = kExitOk;
   });

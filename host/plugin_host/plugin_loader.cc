@@ -1,4 +1,5 @@
 #include "plugin_host/plugin_loader.h"
+#include "plugin_host/plugin_files.h"
 
 #include <dlfcn.h>
 #include <spdlog/spdlog.h>
@@ -380,22 +381,9 @@ PluginSet load_plugins(const std::vector<fs::path>& dirs, const PluginTrust& tru
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(canon, ec)) {
       const fs::path& f = entry.path();
-      const std::string name = f.filename().string();
-      const bool so = f.extension() == ".so";
-      std::error_code type_ec;  // apart from ec, which says whether the folder could be listed
-      if (so && name[0] != '.' && entry.is_regular_file(type_ec)) {
-        files.push_back(f);
-        continue;
-      }
-      // Only a regular file whose name ends in `.so` is loaded; anything else that
-      // looks like a shared library is said, so that it is not a mystery.
-      std::string why;
-      if (so && name[0] == '.') why = "a hidden file (its name starts with '.')";
-      else if (so) why = "not a regular file";
-      else if (name.find(".so.") != std::string::npos) why = "a versioned library name: a plugin's file name ends in .so";
-      if (why.empty()) continue;
-      spdlog::warn("{}: skipped, not loaded as a plugin: {}", f.string(), why);
-      set.skipped.push_back(f.string() + ": " + why);
+      if (is_plugin_file(entry)) files.push_back(f);
+      else if (std::string why = why_skipped(entry); !why.empty())
+        spdlog::warn("{}: skipped, not loaded as a plugin: {}", f.string(), why);
     }
     if (ec) throw PluginError("plugin folder '" + dir.string() + "' cannot be read: " + ec.message());
     std::sort(files.begin(), files.end());  // a stable order, whatever the file system says

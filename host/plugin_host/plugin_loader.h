@@ -132,10 +132,6 @@ struct PluginSet {
   // Whatever must outlive the plugins, e.g. the folder of private copies
   // that isolated plugins are loaded from (policy_store.cc).
   std::shared_ptr<const void> keep_alive;
-  // Files of the plugin folders that look like shared libraries but were not
-  // loaded, each "path: why" (a versioned `libz.so.1`, a hidden `.x.so`, a
-  // folder named `x.so`); each is also logged as a warning.
-  std::vector<std::string> skipped;
 
   // The plugin that votes on `criterion`, or null.
   std::shared_ptr<const Plugin> find(std::string_view criterion) const;

@@ -1,4 +1,5 @@
 #include "policy/rules.h"
+#include "policy/rules_partial.h"
 
 #include <yaml-cpp/yaml.h>
 

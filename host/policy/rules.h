@@ -112,11 +112,6 @@ struct RulesDoc {
 // problem found (file:line:column each).
 RulesDoc read_rules_file(const std::filesystem::path& file);
 
-// The same, but never throws: the errors go to *diags and what could be read
-// is returned, so that `insource check` can go on to find the errors of the
-// later stages (conditions, plugins) in the same run.
-RulesDoc read_rules_file_partial(const std::filesystem::path& file, std::vector<Diagnostic>* diags);
-
 // Reads rules from text; `label` names it in messages, `base_dir` resolves `extends`.
 RulesDoc read_rules_text(const std::string& text, const std::string& label, const std::filesystem::path& base_dir);
 
