@@ -119,8 +119,15 @@ int run(const BatchCliOptions& o) {
   }
 
   std::string verdicts;
-  for (int v = 0; v < kVerdictCount; ++v)
-    if (s.verdicts[v]) verdicts += (verdicts.empty() ? "" : ", ") + std::string(verdict_name(static_cast<Verdict>(v))) + " " + with_commas(s.verdicts[v]);
+  for (int v = 0; v < kVerdictCount; ++v) {
+    if (!s.verdicts[v]) continue;
+    // Appended piece by piece: a `"" + std::string(...)` chain here made GCC 12
+    // warn falsely about overlapping copies (-Wrestrict, GCC bug 105329).
+    if (!verdicts.empty()) verdicts += ", ";
+    verdicts += verdict_name(static_cast<Verdict>(v));
+    verdicts += ' ';
+    verdicts += with_commas(s.verdicts[v]);
+  }
   double rate = s.seconds > 0 ? static_cast<double>(s.records) / s.seconds : 0;
   std::fprintf(stderr, "insource batch: %s cases (%s); %s errors (parse %s, case %s, plugin %s); %.2f s, %s cases/s, %d jobs\n",
                with_commas(s.records).c_str(), verdicts.empty() ? "no verdicts" : verdicts.c_str(),
