@@ -62,9 +62,16 @@ class ProgressBar {
   bool shown_ = false;
 };
 
+// Built forwards, a digit at a time: inserting "," into the string made GCC 12
+// warn falsely about overlapping copies (-Wrestrict, GCC bug 105329).
 std::string with_commas(uint64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  const std::string digits = std::to_string(n);
+  std::string s;
+  s.reserve(digits.size() + digits.size() / 3);
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) s += ',';
+    s += digits[i];
+  }
   return s;
 }
 
@@ -121,8 +128,6 @@ int run(const BatchCliOptions& o) {
   std::string verdicts;
   for (int v = 0; v < kVerdictCount; ++v) {
     if (!s.verdicts[v]) continue;
-    // Appended piece by piece: a `"" + std::string(...)` chain here made GCC 12
-    // warn falsely about overlapping copies (-Wrestrict, GCC bug 105329).
     if (!verdicts.empty()) verdicts += ", ";
     verdicts += verdict_name(static_cast<Verdict>(v));
     verdicts += ' ';
