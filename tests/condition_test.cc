@@ -596,13 +596,13 @@ TEST(ConditionErrors, Types) {
 
 TEST(ConditionErrors, AllowedValues) {
   EXPECT_ERROR(R"(control.institutional_knowledge == "hgh")",
-               R"(control.institutional_knowledge is never "hgh" (allowed: low, medium, high))", 35);
+               R"(control.institutional_knowledge is never "hgh" (did you mean "high"? allowed: low, medium, high))", 35);
   EXPECT_ERROR(R"("hgh" != control.institutional_knowledge)",
-               R"(control.institutional_knowledge is never "hgh" (allowed: low, medium, high))", 0);
+               R"(control.institutional_knowledge is never "hgh" (did you mean "high"? allowed: low, medium, high))", 0);
   EXPECT_ERROR(R"(control.institutional_knowledge in ["medium", "High"])",
-               R"(control.institutional_knowledge is never "High" (allowed: low, medium, high))", 46);
+               R"(control.institutional_knowledge is never "High" (did you mean "high"? allowed: low, medium, high))", 46);
   EXPECT_ERROR(R"("backoffice" in [security.system_access])",
-               R"(security.system_access is never "backoffice" (allowed: none, front_office, back_office))", 0);
+               R"(security.system_access is never "backoffice" (did you mean "back_office"? allowed: none, front_office, back_office))", 0);
   // A fact without an allowed list takes any string.
   EXPECT_NO_THROW(compile(R"(test.free == "anything" and test.free in ["a", "b"])"));
   // Comparing two facts is not checked against the lists.

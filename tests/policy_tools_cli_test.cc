@@ -126,7 +126,11 @@ TEST(PolicyToolsCli, Diff) {
   EXPECT_TRUE(contains(r.out, "  candy-launch: outsource-then-insource -> hybrid\n")) << r.out;
   EXPECT_TRUE(contains(r.out, "  hybrid -> insource: 2\n  unchanged: 2\n")) << r.out;
   EXPECT_EQ(run_cli("diff --fail-on-change " + args).status, 1);
-  EXPECT_EQ(run_cli("diff --fail-on-change rules/default.yaml rules/default.yaml tests/fixtures/policy_tools/cases/batch.jsonl").status, 0);
+  auto same = run_cli("diff --fail-on-change rules/default.yaml rules/default.yaml tests/fixtures/policy_tools/cases/batch.jsonl");
+  EXPECT_EQ(same.status, 0);
+  EXPECT_TRUE(contains(same.out, "5 cases, 0 verdicts change:\n  No verdict changes: the new policy decides every one of these cases "
+                                 "as the old one does.\n"))
+      << same.out;
   auto j = nlohmann::json::parse(run_cli("diff --format json " + args).out);
   EXPECT_EQ(j["changed"].size(), 3u);
   EXPECT_EQ(run_cli("diff rules/default.yaml tests/fixtures/rules/bad/no_plugin.yaml tests/fixtures/policy_tools/cases/batch.jsonl").status, 2);

@@ -264,6 +264,16 @@ TEST(Serve, BadRequestsGetJsonErrorsWithFittingStatusesAndNeverACrash) {
   };
   expect_error(c->Post("/v1/decide", kCandy, "text/csv"), 415, "content_type");
   expect_error(c->Post("/v1/batch", kCandy, "application/yaml"), 415, "content_type");
+  {
+    // What `curl -d` sends by default: the answer names the header to send instead.
+    auto r = c->Post("/v1/decide", kCandy, "application/x-www-form-urlencoded");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 415);
+    EXPECT_NE(r->body.find("send the header 'Content-Type: application/json' (with curl: -H 'Content-Type: "
+                           "application/json')"),
+              std::string::npos)
+        << r->body;
+  }
   expect_error(c->Post("/v1/decide", std::string(5000, ' '), "application/json"), 413, "body_limit");
   // A chunked body has no length up front: it is cut off at the limit. (A raw
   // socket: a client library that is still sending when the 413 comes may

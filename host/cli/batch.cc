@@ -127,8 +127,13 @@ int run(const BatchCliOptions& o) {
   }
 
   std::string verdicts;
-  for (int v = 0; v < kVerdictCount; ++v)
-    if (s.verdicts[v]) verdicts += (verdicts.empty() ? "" : ", ") + std::string(verdict_name(static_cast<Verdict>(v))) + " " + with_commas(s.verdicts[v]);
+  for (int v = 0; v < kVerdictCount; ++v) {
+    if (!s.verdicts[v]) continue;
+    if (!verdicts.empty()) verdicts += ", ";
+    verdicts += verdict_name(static_cast<Verdict>(v));
+    verdicts += ' ';
+    verdicts += with_commas(s.verdicts[v]);
+  }
   double rate = s.seconds > 0 ? static_cast<double>(s.records) / s.seconds : 0;
   // "1 case", "2 cases": a count with its noun in the right number.
   auto count = [](uint64_t n, const char* one, const char* many) { return with_commas(n) + " " + (n == 1 ? one : many); };

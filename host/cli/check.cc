@@ -1,10 +1,12 @@
 // insource check: load a rules file against the plugins, then look for what a
 // policy that loads may still get wrong (static_checks.h).
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "common.h"
 #include "io/json_text.h"
+#include "policy/rules_partial.h"
 #include "tools/static_checks.h"
 
 namespace insource::cli {
@@ -25,6 +27,36 @@ nlohmann::ordered_json diagnostic_json(const Diagnostic& d) {
           {"message", d.message}};
 }
 
+// The rules did not read: the errors of the later stages (a condition that
+// names no fact, a plugin that is missing) are found on what did read, so that
+// one run reports them all. Binding the partial rules may repeat an error the
+// reader gave: each is kept once.
+std::vector<Diagnostic> every_load_error(const CheckOptions& o, std::vector<Diagnostic> first) {
+  if (o.engine.rules.empty()) return first;
+  std::vector<Diagnostic> read_errors;
+  RulesDoc doc = read_rules_file_partial(o.engine.rules, &read_errors);
+  if (read_errors.empty() || doc.files.empty()) return first;  // not a reading problem, or nothing read at all
+  std::vector<Diagnostic> all = std::move(read_errors);
+  try {
+    PluginTrust trust = plugin_trust_of(doc, o.engine.allow_writable_plugins);
+    trust.isolate_all = o.engine.isolate;
+    trust.isolation = o.engine.isolation;
+    PluginSet plugins = load_plugins(plugin_search_path(o.engine.plugin_dirs, !o.engine.no_default_plugins), trust);
+    Policy::compile(std::move(doc), std::move(plugins));
+  } catch (const RulesError& e) {
+    for (const Diagnostic& d : e.diagnostics()) {
+      auto same = [&](const Diagnostic& a) { return a.str() == d.str(); };
+      if (std::none_of(all.begin(), all.end(), same)) all.push_back(d);
+    }
+  } catch (const PluginError&) {
+    // reported, if it still stands, once the rules read
+  }
+  std::stable_sort(all.begin(), all.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.pos.file, a.pos.line, a.pos.column) < std::tie(b.pos.file, b.pos.line, b.pos.column);
+  });
+  return all;
+}
+
 int run_check(const CheckOptions& o) {
   const std::string label = o.engine.rules.empty() ? kEmbeddedRulesLabel : o.engine.rules;
   std::vector<Diagnostic> diags;
@@ -33,7 +65,7 @@ int run_check(const CheckOptions& o) {
     policy = build_policy(o.engine);  // with the rules' pins and isolation, as decide loads them
     diags = static_checks(*policy);
   } catch (const RulesError& e) {
-    diags = e.diagnostics();
+    diags = every_load_error(o, e.diagnostics());
   } catch (const PluginError& e) {
     diags.push_back(Diagnostic{Diagnostic::Severity::kError, SourcePos{label}, e.what()});
   }

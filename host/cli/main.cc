@@ -7,10 +7,35 @@
 
 #include "common.h"
 #include "io/host_output.h"
+#include "core/fact_schema.h"  // closest_name
 
 #ifndef INSOURCE_VERSION
 #define INSOURCE_VERSION "0.0.0"
 #endif
+
+namespace {
+
+// The first word that is not an option (nor --log-level's value), when it is
+// not one of the commands; nullptr otherwise (CLI11 reports the rest).
+const char* unknown_command(CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--log-level") {
+      ++i;
+      continue;
+    }
+    if (a.starts_with("-")) continue;
+    try {
+      app.get_subcommand(std::string(a));
+      return nullptr;
+    } catch (const CLI::OptionNotFound&) {
+      return argv[i];
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // Before any plugin can print: the records get a descriptor of their own.
@@ -43,6 +68,19 @@ int main(int argc, char** argv) {
   insource::cli::register_new_plugin(app, &exit_code);
   insource::cli::register_serve(app, &exit_code);
   insource::cli::register_replay(app, &exit_code);
+
+  // A mistyped command ("dcide") would otherwise read as "a subcommand is
+  // required" plus stray arguments; name it and the command it is closest to.
+  if (const char* unknown = unknown_command(app, argc, argv)) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) names.push_back(sub->get_name());
+    std::vector<std::string_view> views(names.begin(), names.end());
+    std::string near = insource::closest_name(unknown, views);
+    std::cerr << "insource: `" << unknown << "` is not a command";
+    if (!near.empty()) std::cerr << "; did you mean `" << near << "`?";
+    std::cerr << "\nRun `insource --help` for the list of commands.\n";
+    return insource::cli::kExitUsage;
+  }
 
   app.parse_complete_callback([&]() { spdlog::set_level(spdlog::level::from_str(log_level)); });
   try {

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "common.h"
+#include "plugin_host/plugin_files.h"
 #include "tools/decl_json.h"
 #include "decl_text.h"
 #include "io/json_text.h"
@@ -67,6 +68,11 @@ void register_plugins(CLI::App& app, int* exit_code) {
       if (!first) std::cout << "\n";
       first = false;
       print_plugin(*p);
+    }
+    const auto skipped = skipped_plugin_files(plugin_search_path(o->engine.plugin_dirs, !o->engine.no_default_plugins));
+    if (!skipped.empty()) {
+      std::cout << (set.plugins.empty() ? "" : "\n") << "skipped (not loaded as plugins):\n";
+      for (const std::string& s : skipped) std::cout << "  " << s << "\n";
     }
     // What --sandbox can use on this machine (docs/reliability.md section 2).
     std::cout << "\nsandbox (--sandbox): " << sandbox_support().describe() << "\n";

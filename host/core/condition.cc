@@ -478,7 +478,11 @@ class Parser {
     if (std::find(al.begin(), al.end(), lit.str) != al.end()) return;
     std::string list;
     for (size_t i = 0; i < al.size(); ++i) list += (i ? ", " : "") + al[i];
-    fail(fact.str + " is never \"" + lit.str + "\" (allowed: " + list + ")", lit.begin);
+    std::vector<std::string_view> levels(al.begin(), al.end());
+    std::string near = closest_name(lit.str, levels);
+    fail(fact.str + " is never \"" + lit.str + "\" (" + (near.empty() ? "" : "did you mean \"" + near + "\"? ") +
+             "allowed: " + list + ")",
+         lit.begin);
   }
 
   [[noreturn]] void expected_expression() {

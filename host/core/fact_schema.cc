@@ -1,6 +1,7 @@
 #include "core/fact_schema.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 namespace insource {
@@ -28,13 +29,35 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
+// A name as a person may mean it: case, '_', '-' and spaces dropped, so
+// that "backoffice", "Back-Office" and "back_office" are one name.
+std::string folded(std::string_view s) {
+  std::string out;
+  for (char c : s)
+    if (c != '_' && c != '-' && c != ' ') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// A bool written the way YAML 1.1 or a spreadsheet would: the hint to give.
+bool looks_like_bool(const insource_value& v) {
+  if (type_of(v) == Type::kNumber) return v.number == 0 || v.number == 1;
+  if (type_of(v) != Type::kString) return false;
+  std::string f = folded(string_of(v));
+  for (const char* w : {"yes", "no", "y", "n", "on", "off", "true", "false", "1", "0"})
+    if (f == w) return true;
+  return false;
+}
+
 }  // namespace
 
 std::string closest_name(std::string_view name, const std::vector<std::string_view>& candidates) {
+  const std::string want = folded(name);
+  for (std::string_view c : candidates)
+    if (folded(c) == want) return std::string(c);
   std::string_view best;
   size_t best_d = SIZE_MAX;
   for (std::string_view c : candidates) {
-    size_t d = edit_distance(name, c);
+    size_t d = edit_distance(want, folded(c));
     if (d < best_d) best_d = d, best = c;
   }
   // Close enough to be a typo: a few edits, relative to the length.
@@ -140,7 +163,9 @@ std::string FactSchema::suggest(std::string_view name) const {
 std::optional<std::string> FactSchema::check(uint32_t slot, const insource_value& v) const {
   const FactDecl& d = facts_[slot].decl;
   if (type_of(v) != d.type) {
-    return std::string("must be a ") + type_name(d.type) + ", not the " + type_name(type_of(v)) + " " + describe(v);
+    std::string msg = std::string("must be a ") + type_name(d.type) + ", not the " + type_name(type_of(v)) + " " + describe(v);
+    if (d.type == Type::kBool && looks_like_bool(v)) msg += " (write true or false)";
+    return msg;
   }
   if (d.type == Type::kNumber) {
     if (!std::isfinite(v.number)) return "must be a finite number";
@@ -150,7 +175,13 @@ std::optional<std::string> FactSchema::check(uint32_t slot, const insource_value
     if (!(v.number <= d.max)) return "must be <= " + format_number(d.max) + ", not " + format_number(v.number);
   } else if (d.type == Type::kString && !d.allowed.empty()) {
     if (std::find(d.allowed.begin(), d.allowed.end(), string_of(v)) == d.allowed.end())
-      return describe(v) + " is not one of " + join(d.allowed);
+    {
+      std::string msg = describe(v) + " is not one of " + join(d.allowed);
+      std::vector<std::string_view> levels(d.allowed.begin(), d.allowed.end());
+      std::string near = closest_name(string_of(v), levels);
+      if (!near.empty()) msg += " (did you mean '" + near + "'?)";
+      return msg;
+    }
   }
   return std::nullopt;
 }

@@ -5,8 +5,14 @@ namespace insource {
 std::string SourcePos::str() const {
   std::string out = file.empty() ? "<input>" : file;
   if (line > 0) {
-    out += ":" + std::to_string(line);
-    if (column > 0) out += ":" + std::to_string(column);
+    // Appended piece by piece: `":" + std::to_string(n)` makes GCC 12 warn
+    // falsely about overlapping copies (-Wrestrict, GCC bug 105329).
+    out += ':';
+    out += std::to_string(line);
+    if (column > 0) {
+      out += ':';
+      out += std::to_string(column);
+    }
   }
   return out;
 }
@@ -18,7 +24,10 @@ std::string Diagnostic::str() const {
 namespace {
 std::string join(const std::vector<Diagnostic>& ds) {
   std::string out;
-  for (const auto& d : ds) out += (out.empty() ? "" : "\n") + d.str();
+  for (const auto& d : ds) {
+    if (!out.empty()) out += '\n';
+    out += d.str();
+  }
   return out;
 }
 }  // namespace

@@ -320,10 +320,22 @@ struct Server::Impl {
       if (t == a) return true;
     if (t.size() > 5 && t.compare(t.size() - 5, 5, "+json") == 0 && *accepted.begin() == std::string("application/json"))
       return true;
-    std::string list;
-    for (const char* a : accepted) list += (list.empty() ? "" : ", ") + std::string(a);
-    send_error(res, 415, ErrorKind::kContentType,
-               "Content-Type " + req.get_header_value("Content-Type") + " is not accepted here; send " + list);
+    // curl -d sends application/x-www-form-urlencoded unless told otherwise:
+    // the message names the header to send, as it is written.
+    std::string msg = "Content-Type ";
+    msg += req.get_header_value("Content-Type");
+    msg += " is not accepted here; send the header 'Content-Type: ";
+    msg += *accepted.begin();
+    msg += "'";
+    for (auto a = accepted.begin() + 1; a != accepted.end(); ++a) {
+      msg += " or 'Content-Type: ";
+      msg += *a;
+      msg += "'";
+    }
+    msg += " (with curl: -H 'Content-Type: ";
+    msg += *accepted.begin();
+    msg += "')";
+    send_error(res, 415, ErrorKind::kContentType, msg);
     return false;
   }
 

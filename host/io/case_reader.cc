@@ -89,14 +89,28 @@ class CaseBuilder {
       if (!facts.IsMap()) fail(facts, "`facts` must be a map, not " + describe_node(facts));
       visited_ = 0;
       flatten(facts, "", 0, &c);
+      if (!fact_problems_.empty()) throw CaseProblem{};  // said below, each on its line
       in.value = std::move(c);
     } catch (const CaseProblem& p) {
       in.kind = InputErrorKind::kCase;
-      in.message = p.message;
+      if (!p.message.empty()) fact_problems_.push_back(p);
+      // The first problem is the record's; any others follow it, each on
+      // its own line with its position, so one run shows them all.
+      const CaseProblem& first = fact_problems_.front();
+      in.message = first.message;
       if (!id_.empty()) in.id = id_;
-      in.line = p.pos.line;
-      in.column = p.pos.column;
+      in.line = first.pos.line;
+      in.column = first.pos.column;
+      for (size_t i = 1; i < fact_problems_.size(); ++i) {
+        in.message += '\n';
+        in.message += fact_problems_[i].pos.str();
+        in.message += ": case ";
+        in.message += in.id;
+        in.message += ": ";
+        in.message += fact_problems_[i].message;
+      }
     }
+    fact_problems_.clear();
     id_.clear();
     return in;
   }
@@ -122,7 +136,13 @@ class CaseBuilder {
       if (v.IsMap()) {
         flatten(v, name + ".", depth + 1, c);
       } else {
-        set_fact(it->first, name, v, c);
+        // Every bad fact of the case is reported, not only the first: a
+        // problem with one value leaves the others readable.
+        try {
+          set_fact(it->first, name, v, c);
+        } catch (CaseProblem& p) {
+          fact_problems_.push_back(std::move(p));
+        }
       }
     }
   }
@@ -157,6 +177,7 @@ class CaseBuilder {
   int line_offset_;
   std::string id_;
   size_t visited_ = 0;
+  std::vector<CaseProblem> fact_problems_;  // of the case being built
 };
 
 bool ends_with(const std::string& s, std::string_view suffix) {
@@ -202,7 +223,7 @@ void read_yaml_piece(std::string_view piece, const std::string& label, const Fac
   } catch (const YAML::ParserException& e) {
     out->push_back(refused(label, e.mark.is_null() ? first_line : e.mark.line + first_line,
                            e.mark.is_null() ? 0 : e.mark.column + 1, InputErrorKind::kParse,
-                           "invalid YAML: " + e.msg));
+                           yaml_parse_message(e, "invalid YAML")));
     return;
   }
   int l = 0, col = 0;
@@ -298,7 +319,8 @@ std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema&
   }
   if (std::string big = check_file_size(path, input_limits()); !big.empty()) return refuse(InputErrorKind::kLimit, big);
   std::ifstream in(path, std::ios::binary);
-  if (!in) return refuse(InputErrorKind::kParse, "cannot read the case file");
+  if (std::string no = why_unreadable(path); !no.empty() || !in)
+    return refuse(InputErrorKind::kParse, "cannot read the case file" + (no.empty() ? std::string() : ": " + no));
   if (std::string why = read_bounded(in, input_limits(), &text); !why.empty()) return refuse(InputErrorKind::kLimit, why);
   return read_cases(text, label, schema);
 }

@@ -1,4 +1,5 @@
 #include "plugin_host/plugin_loader.h"
+#include "plugin_host/plugin_files.h"
 
 #include <dlfcn.h>
 #include <spdlog/spdlog.h>
@@ -435,7 +436,9 @@ PluginSet load_plugins(const std::vector<fs::path>& dirs, const PluginTrust& tru
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(canon, ec)) {
       const fs::path& f = entry.path();
-      if (f.extension() == ".so" && f.filename().string()[0] != '.' && entry.is_regular_file()) files.push_back(f);
+      if (is_plugin_file(entry)) files.push_back(f);
+      else if (std::string why = why_skipped(entry); !why.empty())
+        spdlog::warn("{}: skipped, not loaded as a plugin: {}", f.string(), why);
     }
     if (ec) throw PluginError("plugin folder '" + dir.string() + "' cannot be read: " + ec.message());
     std::sort(files.begin(), files.end());  // a stable order, whatever the file system says

@@ -2,6 +2,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -77,6 +83,23 @@ std::string check_file_size(const std::string& path, const InputLimits& limits) 
   if (ec || size <= limits.max_file_bytes) return {};
   return "the file is " + std::to_string(size) + " bytes, over the limit of " + std::to_string(limits.max_file_bytes) +
          " (--max-file-bytes)";
+}
+
+std::string why_unreadable(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return "it is a folder, not a file";
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // O_NONBLOCK: a FIFO must not hang here
+  if (fd >= 0) {
+    ::close(fd);
+    return {};
+  }
+  switch (errno) {
+    case ENOENT: return "there is no such file";
+    case ENOTDIR: return "a folder on the path is a file";
+    case EACCES: return "permission denied";
+    case EISDIR: return "it is a folder, not a file";
+    default: return std::strerror(errno);
+  }
 }
 
 }  // namespace insource

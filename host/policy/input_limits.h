@@ -38,6 +38,10 @@ std::string check_yaml_limits(const YAML::Node& root, const InputLimits& limits,
 // over the limit ("" when within it).
 std::string check_file_size(const std::string& path, const InputLimits& limits);
 
+// Why a file cannot be opened for reading, in plain words ("there is no such
+// file", "it is a folder, not a file", "permission denied"); "" when it can.
+std::string why_unreadable(const std::string& path);
+
 // Reads a whole stream into *out, but never more than limits.max_file_bytes:
 // a pipe or a device (/dev/zero), whose size is not known up front, that
 // goes on longer is refused. Returns "" when read, else the problem.

@@ -1,4 +1,5 @@
 #include "policy/rules.h"
+#include "policy/rules_partial.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -60,7 +61,7 @@ class FileReader {
       root = YAML::Load(src_->text);
     } catch (const YAML::ParserException& e) {
       SourcePos p{src_->file, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
-      diags_->push_back(Diagnostic{Diagnostic::Severity::kError, p, "invalid YAML: " + e.msg});
+      diags_->push_back(Diagnostic{Diagnostic::Severity::kError, p, yaml_parse_message(e)});
       return false;
     } catch (const YAML::Exception& e) {
       error_at(SourcePos{src_->file}, std::string("invalid YAML: ") + e.what());
@@ -159,6 +160,19 @@ class FileReader {
     return true;
   }
 
+  // A top-level key indented one level too deep lands inside `criteria` or
+  // `facts` as an entry of that name: said as what it is, once, rather than
+  // as a criterion or fact called `thresholds` with unknown keys.
+  bool misplaced_top_level(const YAML::Node& key, const YAML::Node& value, const std::string& section) {
+    static const std::set<std::string> top = {"insource", "name",       "description", "extends",
+                                              "facts",    "criteria",   "thresholds",  "overrides"};
+    if (!key.IsScalar() || !top.count(key.Scalar())) return false;
+    if (value.IsMap() && (value["weight"] || value["type"])) return false;  // a real entry that happens to share the name
+    error(key, "`" + key.Scalar() + "` is indented under `" + section + "`: did you mean the top-level `" + key.Scalar() +
+                   "`? (start its line at the left margin, like `" + section + ":`)");
+    return true;
+  }
+
   void read_version(const YAML::Node& root) {
     YAML::Node v = root["insource"];
     if (!v) {
@@ -174,6 +188,7 @@ class FileReader {
     if (!n.IsMap()) return error(n, "facts must be a map of fact name to type, not " + describe_node(n));
     check_duplicates(n, "facts");
     for (auto it = n.begin(); it != n.end(); ++it) {
+      if (misplaced_top_level(it->first, it->second, "facts")) continue;
       RuleFact f;
       f.name = it->first.Scalar();
       f.pos = pos(it->first);
@@ -213,6 +228,7 @@ class FileReader {
     if (!n.IsMap()) return error(n, "criteria must be a map of criterion name to {weight, params}, not " + describe_node(n));
     check_duplicates(n, "criteria");
     for (auto it = n.begin(); it != n.end(); ++it) {
+      if (misplaced_top_level(it->first, it->second, "criteria")) continue;
       FileRules::Criterion c;
       c.c.name = it->first.Scalar();
       c.c.pos = pos(it->first);
@@ -448,6 +464,10 @@ class Resolver {
 
   // Bounded by --max-file-bytes even where the size is not known up front (a pipe, /dev/zero).
   static bool read_file(const fs::path& p, std::string* out, std::string* why = nullptr) {
+    if (std::string no = why_unreadable(p.string()); !no.empty()) {
+      if (why) *why = no;
+      return false;
+    }
     std::ifstream in(p, std::ios::binary);
     if (!in) return false;
     std::string problem = read_bounded(in, input_limits(), out);
@@ -561,20 +581,28 @@ RulesDoc read_rules_text(const std::string& text, const std::string& label, cons
   return finish(std::move(doc), std::move(diags));
 }
 
-RulesDoc read_rules_file(const fs::path& file) {
-  std::string text;
-  if (std::string big = check_file_size(file.string(), input_limits()); !big.empty())
-    throw RulesError({Diagnostic{Diagnostic::Severity::kError, SourcePos{file.string()}, big}});
-  if (std::string why; !Resolver::read_file(file, &text, &why)) {
-    throw RulesError({Diagnostic{Diagnostic::Severity::kError, SourcePos{file.string()},
-                                 "cannot read the rules file" + (why.empty() ? "" : ": " + why)}});
-  }
-  std::vector<Diagnostic> diags;
+RulesDoc read_rules_file_partial(const fs::path& file, std::vector<Diagnostic>* diags) {
   RulesDoc doc;
   doc.file = file.string();
-  Resolver r(&diags);
+  std::string text;
+  if (std::string big = check_file_size(file.string(), input_limits()); !big.empty()) {
+    diags->push_back(Diagnostic{Diagnostic::Severity::kError, SourcePos{file.string()}, big});
+    return doc;
+  }
+  if (std::string why; !Resolver::read_file(file, &text, &why)) {
+    diags->push_back(Diagnostic{Diagnostic::Severity::kError, SourcePos{file.string()},
+                                "cannot read the rules file" + (why.empty() ? "" : ": " + why)});
+    return doc;
+  }
+  Resolver r(diags);
   r.push(file);
   r.resolve(std::make_shared<SourceText>(SourceText{file.string(), std::move(text)}), file.parent_path(), &doc);
+  return doc;
+}
+
+RulesDoc read_rules_file(const fs::path& file) {
+  std::vector<Diagnostic> diags;
+  RulesDoc doc = read_rules_file_partial(file, &diags);
   return finish(std::move(doc), std::move(diags));
 }
 

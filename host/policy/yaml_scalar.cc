@@ -118,4 +118,36 @@ SourcePos pos_of(const YAML::Node& node, const std::string& file) {
   return SourcePos{file, m.line + 1, m.column + 1};
 }
 
+std::string yaml_parse_message(const YAML::ParserException& e, const char* what) {
+  // yaml-cpp names the parser's state, not the writer's mistake; these are the
+  // mistakes that put it in that state, in a new user's words.
+  static const std::pair<const char*, const char*> hints[] = {
+      {"illegal map value",
+       "a line has a second ': ' or a key and value are not lined up: check the indentation above, and quote a value "
+       "that holds ': '"},
+      {"end of map not found",
+       "a line is indented less or more than the keys beside it, or a ':' is missing after a key"},
+      {"end of map flow not found", "a '{' is not closed by '}', or an item inside it lacks its ','"},
+      {"end of sequence not found", "a '- ' item is indented differently from the items beside it"},
+      {"end of sequence flow not found", "a '[' is not closed by ']', or an item inside it lacks its ','"},
+      {"illegal block entry", "a '- ' item stands where a 'key: value' line was expected: check its indentation"},
+      {"illegal map key", "a key stands where a value was expected: check the indentation and the ':' after each key"},
+      {"tab", "indent with spaces: YAML does not allow tabs there"},
+      {"illegal EOF in scalar", "a quote is opened but never closed"},
+      {"end of verbatim tag", "a '!<' tag is not closed by '>'"},
+  };
+  std::string out = what;
+  out += ": ";
+  out += e.msg;
+  for (const auto& [key, hint] : hints) {
+    if (e.msg.find(key) != std::string::npos) {
+      out += " (";
+      out += hint;
+      out += ')';
+      break;
+    }
+  }
+  return out;
+}
+
 }  // namespace insource

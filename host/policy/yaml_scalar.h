@@ -27,6 +27,10 @@ YamlScalar read_scalar(const YAML::Node& node);
 // "a number", "the string \"x\"", "a list", "a map", "null" for messages.
 std::string describe_node(const YAML::Node& node);
 
+// yaml-cpp's parse error ("illegal map value", "end of map not found") with,
+// when it has a usual cause, a plain-words hint: "invalid YAML: <msg> (hint)".
+std::string yaml_parse_message(const YAML::ParserException& e, const char* what = "invalid YAML");
+
 // The position of a node (yaml-cpp marks count from 0).
 SourcePos pos_of(const YAML::Node& node, const std::string& file);
 

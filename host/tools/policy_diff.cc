@@ -201,6 +201,11 @@ std::string policy_diff_text(const PolicyDiff& d) {
   for (const auto& c : d.rule_changes) out += "  " + c + "\n";
   out += "\n" + std::to_string(d.cases) + (d.cases == 1 ? " case, " : " cases, ") + std::to_string(d.changed.size()) +
          (d.changed.size() == 1 ? " verdict changes" : " verdicts change") + ":\n";
+  if (d.changed.empty() && d.cases > 0) {
+    out += "  No verdict changes: the new policy decides ";
+    out += d.cases == 1 ? "this case" : "every one of these cases";
+    out += " as the old one does.\n";
+  }
   for (const CaseDiff& c : d.changed) {
     out += "  " + c.id + ": " + side_label(c.before) + " -> " + side_label(c.after) + "\n";
     auto line = [](const DiffSide& s) {

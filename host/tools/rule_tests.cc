@@ -14,6 +14,7 @@
 #include "io/case_reader.h"
 #include "core/fact_schema.h"
 #include "io/report.h"
+#include "policy/input_limits.h"
 #include "policy/yaml_scalar.h"
 
 namespace insource {
@@ -146,7 +147,7 @@ class TestFileReader {
       root = YAML::Load(text_);
     } catch (const YAML::ParserException& e) {
       SourcePos p{path_, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
-      diags_.push_back(Diagnostic{Diagnostic::Severity::kError, p, "invalid YAML: " + e.msg});
+      diags_.push_back(Diagnostic{Diagnostic::Severity::kError, p, yaml_parse_message(e)});
       throw RulesError(diags_);
     } catch (const YAML::Exception& e) {
       error_at(SourcePos{path_}, std::string("invalid YAML: ") + e.what());
@@ -453,8 +454,11 @@ class TestFileReader {
 
 TestFile read_test_file(const std::string& path) {
   std::string text;
-  if (!read_text(path, &text))
-    throw RulesError({Diagnostic{Diagnostic::Severity::kError, SourcePos{path}, "cannot read the rule test file"}});
+  if (!read_text(path, &text)) {
+    std::string why = why_unreadable(path);
+    throw RulesError({Diagnostic{Diagnostic::Severity::kError, SourcePos{path},
+                                 "cannot read the rule test file" + (why.empty() ? std::string() : ": " + why)}});
+  }
   return TestFileReader(path, std::move(text)).read();
 }
 

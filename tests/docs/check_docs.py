@@ -5,6 +5,8 @@
                                                           against the plugins' and rules' declarations
     check_docs.py --insource BIN --root REPO rules      every ```yaml block of docs/rules.md passes
                                                           `insource check`
+    check_docs.py --insource BIN --root REPO curl [DOC...]  every curl example that sends a
+                                                          body sends its Content-Type
     check_docs.py --insource BIN --root REPO console DOC...
                                                           every ```console block runs and prints
                                                           what it shows
@@ -199,14 +201,31 @@ def check_console(a):
                              (doc, line + s, cmd, shown, got))
 
 
+def check_curl(a):
+    """Every curl example that sends a body says what it sends: the server
+    answers 415 to curl's default (application/x-www-form-urlencoded)."""
+    docs = a.docs or ["README.md"] + sorted("docs/" + f for f in os.listdir(os.path.join(a.root, "docs")) if f.endswith(".md"))
+    seen = 0
+    for doc in docs:
+        for n, line in enumerate(open(os.path.join(a.root, doc)).read().split("\n"), 1):
+            if not re.search(r"\bcurl\s", line) or not re.search(r"\s(-d|--data\S*|-F|--form)\s", line):
+                continue
+            seen += 1
+            want = "application/x-ndjson" if "/v1/batch" in line else "application/json"
+            if "-H 'Content-Type: %s'" % want not in line:
+                fail("%s:%d: a curl example that sends a body must send -H 'Content-Type: %s':\n  %s" % (doc, n, want, line))
+    if seen == 0:
+        fail("no curl example with a body found: is the pattern still right?")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--insource", required=True)
     ap.add_argument("--root", required=True)
-    ap.add_argument("what", choices=["facts", "rules", "console"])
+    ap.add_argument("what", choices=["facts", "rules", "console", "curl"])
     ap.add_argument("docs", nargs="*")
     a = ap.parse_args()
-    {"facts": check_facts, "rules": check_rules, "console": check_console}[a.what](a)
+    {"facts": check_facts, "rules": check_rules, "console": check_console, "curl": check_curl}[a.what](a)
     for f in failures:
         print(f)
     print("%s: %s" % (a.what, "ok" if not failures else "%d problems" % len(failures)))
