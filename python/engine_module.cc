@@ -42,7 +42,7 @@ struct EngineError {
   std::string kind, message;
 };
 
-// "file:line:column" where a message starts with one ("rules.yaml:15:30: error: ..."), else "".
+// "file:line:column" (or "file:line") where a message starts with one ("rules.yaml:15:30: error: ..."), else "".
 std::string position_of(const std::string& message) {
   for (size_t colon = message.find(": "); colon != std::string::npos; colon = message.find(": ", colon + 1)) {
     std::string head = message.substr(0, colon);
@@ -56,6 +56,15 @@ std::string position_of(const std::string& message) {
       return true;
     };
     if (digits(a + 1, b) && digits(b + 1, head.size())) return head;
+  }
+  // JSON errors name the line alone: "file:line".
+  for (size_t colon = message.find(": "); colon != std::string::npos; colon = message.find(": ", colon + 1)) {
+    std::string head = message.substr(0, colon);
+    size_t b = head.rfind(':');
+    if (b == std::string::npos || b == 0 || b + 1 == head.size()) continue;
+    bool all_digits = true;
+    for (size_t i = b + 1; i < head.size(); ++i) all_digits = all_digits && std::isdigit(static_cast<unsigned char>(head[i]));
+    if (all_digits) return head;
   }
   return "";
 }

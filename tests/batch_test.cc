@@ -152,7 +152,7 @@ TEST(Batch, OneRecordPerLineOnMixedInputWithLineNumbers) {
     EXPECT_EQ(r[0]["verdict"], "insource");
     EXPECT_EQ(r[1]["line"], 2);
     EXPECT_EQ(r[1]["error"]["kind"], "parse");
-    EXPECT_EQ(r[1]["id"], "broken");
+    EXPECT_EQ(r[1]["id"], "line-2");  // a line that is not JSON has no id to read: the default
     EXPECT_EQ(r[3]["id"], "typo");
     EXPECT_EQ(r[3]["line"], 4);
     EXPECT_EQ(r[3]["error"]["kind"], "case");
@@ -304,8 +304,9 @@ TEST(Batch, YamlDocumentStream) {
   auto out = lines_of(batch(p, yaml, o));
   ASSERT_EQ(out.size(), 3u);
   EXPECT_NE(out[0].find("\"id\":\"a\",\"verdict\":\"insource\""), std::string::npos) << out[0];
-  EXPECT_NE(out[1].find("\"id\":\"b\",\"line\":5,\"error\":{\"kind\":\"case\""), std::string::npos) << out[1];
-  EXPECT_NE(out[1].find(":8:"), std::string::npos) << out[1];  // the fact's own line in the stream
+  // The record points at the bad fact's own line and column in the stream.
+  EXPECT_NE(out[1].find("\"id\":\"b\",\"line\":8,\"column\":17,\"error\":{\"kind\":\"case\""), std::string::npos)
+      << out[1];
   EXPECT_NE(out[2].find("\"id\":\"c\",\"verdict\":\"review\""), std::string::npos) << out[2];
 }
 

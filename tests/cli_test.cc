@@ -94,7 +94,7 @@ TEST(Cli, ABadCaseFailsAloneAndTheExitStatusSaysSo) {
   EXPECT_EQ(r.status, 1);
   EXPECT_TRUE(contains(err, "case broken: fact cost.hours must be a number")) << err;
   EXPECT_TRUE(contains(r.out, "\"id\":\"office-catering\",\"verdict\":\"outsource\"")) << r.out;
-  EXPECT_TRUE(contains(r.out, "\"id\":\"broken\",\"error\"")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"id\":\"broken\",\"line\":2,")) << r.out;
 }
 
 TEST(Cli, DecideReadsStandardInput) {

@@ -1,4 +1,4 @@
-// Tests of the condition language (host/engine/condition.h): parsing,
+// Tests of the condition language (host/core/condition.h): parsing,
 // name resolution, type checking, three-valued evaluation, trace.
 #include "core/condition.h"
 #include "core/fact_schema.h"  // closest_name

@@ -2,6 +2,7 @@
 // auditor can trust"): each line carries the SHA-256 of the line before it,
 // and `insource replay --verify` names the first line where a line was
 // removed, inserted or edited.
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -145,7 +146,9 @@ TEST(DecisionLogChain, VerifyNamesTheFirstBadLineForEachTampering) {
   }
   for (const Tamper& t : cases) {
     SCOPED_TRACE(t.what);
-    const std::string file = d.write(std::string("tampered-") + t.what + ".jsonl", joined(t.lines));
+    std::string name = std::string("tampered-") + t.what + ".jsonl";
+    std::replace(name.begin(), name.end(), ' ', '-');  // the path goes through a shell
+    const std::string file = d.write(name, joined(t.lines));
     Verify v = verify(file);
     EXPECT_EQ(v.status, 1) << v.out << v.err;
     EXPECT_TRUE(contains(v.out, file + ":" + std::to_string(t.bad_line) + ": the chain breaks here")) << v.out;

@@ -97,9 +97,9 @@ TEST(Sandbox, TheCliFlagSandboxesEveryPluginAndPluginsReportsSupport) {
   auto r = tools_test::run_cli("decide --sandbox --rules " + rules + " --plugins " + test::fixture_plugin_dir("sandboxed") +
                                " " + c);
   EXPECT_EQ(r.status, 1) << r.err;
-  EXPECT_TRUE(tools_test::contains(r.out, "was stopped by the sandbox: the plugin tried to use the network")) << r.out;
+  EXPECT_TRUE(tools_test::contains(r.out + r.err, "was stopped by the sandbox: the plugin tried to use the network")) << r.out;
   auto plugins = tools_test::run_cli("plugins");
-  EXPECT_TRUE(tools_test::contains(plugins.out + plugins.err, "sandbox: seccomp yes")) << plugins.out;
+  EXPECT_TRUE(tools_test::contains(plugins.out + plugins.err, "sandbox (--sandbox): seccomp yes")) << plugins.out;
 }
 
 }  // namespace

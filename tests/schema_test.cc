@@ -166,7 +166,7 @@ std::set<std::string> keys_of(const json& properties) {
 
 // The key lists of every check_keys call in the rules loader, by where they apply.
 std::map<std::string, std::set<std::string>> loader_keys() {
-  std::string src = read_file(source_path("host/engine/rules.cc"));
+  std::string src = read_file(source_path("host/policy/rules.cc"));
   std::regex call(R"(check_keys\(\s*\w+\s*,\s*\{([^}]*)\}\s*,\s*([^;]*)\);)");
   std::regex word("\"([^\"]+)\"");
   std::map<std::string, std::set<std::string>> out;

@@ -7,13 +7,31 @@ turns dicts into JSON text and back, and cuts streams into chunks.
 """
 import itertools
 import json
+import math
 
 from . import _engine
 from ._errors import CaseError
 
 
+def _non_finite(value, path=""):
+    """The dotted name of the first NaN or infinity in a case's facts, or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _non_finite(v, f"{path}.{k}" if path else str(k))
+            if found is not None:
+                return found
+    return None
+
+
 def _dumps(case):
-    return json.dumps(case, ensure_ascii=False, separators=(",", ":"), allow_nan=True)
+    # JSON has no NaN or infinity, and the engine reads JSON strictly: name
+    # the fact here, as the engine names a fact that is not a finite number.
+    bad = _non_finite(case.get("facts")) if isinstance(case, dict) else None
+    if bad is not None:
+        raise CaseError("case", f"case {case.get('id', '?')}: fact {bad} must be a finite number", "")
+    return json.dumps(case, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 class Engine(_engine.Engine):
@@ -47,6 +65,8 @@ class Engine(_engine.Engine):
             raise TypeError(f"a case is a dict {{'id': ..., 'facts': {{...}}}}, not {type(case).__name__}")
         try:
             text = _dumps(case)
+        except CaseError:
+            raise
         except (TypeError, ValueError) as e:
             raise CaseError("case", f"the case cannot be written as JSON: {e}", "") from e
         return json.loads(self._decide_json(text))
