@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <random>
@@ -19,6 +20,9 @@
 #include "decision_log.h"
 #include "evaluator.h"
 #include "explain.h"
+#include "explorer_assets.h"
+#include "report_html.h"
+#include "what_if.h"
 #include "json_case_parser.h"
 #include "json_text.h"
 #include "margins.h"
@@ -249,7 +253,10 @@ struct Server::Impl {
     switch (e) {
       case Endpoint::kDecide:
       case Endpoint::kBatch:
-      case Endpoint::kReload: return "POST";
+      case Endpoint::kReload:
+      case Endpoint::kWhatIfRules:
+      case Endpoint::kReport:
+      case Endpoint::kCases: return "POST";
       case Endpoint::kOther: return nullptr;
       default: return "GET, HEAD";
     }
@@ -267,7 +274,8 @@ struct Server::Impl {
       return httplib::Server::HandlerResponse::Handled;
     }
     Endpoint e = endpoint_of(req.path);
-    if (e != Endpoint::kHealthz && e != Endpoint::kReadyz && !authorized(req)) {
+    // The explorer's page holds no data: it loads without a token and asks for one.
+    if (e != Endpoint::kHealthz && e != Endpoint::kReadyz && e != Endpoint::kExplorer && !authorized(req)) {
       res.set_header("WWW-Authenticate", "Bearer realm=\"insource\"");
       send_error(res, 401, ErrorKind::kAuth,
                  req.has_header("Authorization") ? "the bearer token is not valid"
@@ -349,6 +357,108 @@ struct Server::Impl {
     return (t_request.open ? t_request.start : Clock::now()) + std::chrono::milliseconds(o.request_budget_ms);
   }
 
+  // ---- what-if --------------------------------------------------------------
+
+  // The snapshot with the what-if (JSON text, what_if.h) applied: the same
+  // revision, generation and plugins, another policy. Null with `why` when
+  // the what-if is wrong; `echo` gets it parsed.
+  static std::shared_ptr<const PolicySnapshot> what_if_snapshot(const std::shared_ptr<const PolicySnapshot>& base,
+                                                                const std::string& text, std::string* why, json* echo) {
+    try {
+      WhatIf w = parse_what_if_text(text);
+      auto s = std::make_shared<PolicySnapshot>(*base);
+      s->policy = apply_what_if(*base->policy, w);
+      *echo = json::parse(text);
+      return s;
+    } catch (const std::exception& e) {
+      *why = e.what();
+      return nullptr;
+    }
+  }
+
+  // POST /v1/what-if/rules: the what-if as a rules file that extends the
+  // served one (the explorer's download), checked by applying it first.
+  void what_if_rules_endpoint(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    if (!check_type(req, res, {"application/json", "text/json"})) return;
+    std::string body;
+    if (!read_body(req, res, reader, o.max_body_bytes, &body)) return;
+    auto snap = store.current();
+    std::string why;
+    json echo;
+    if (!what_if_snapshot(snap, body, &why, &echo)) return send_error(res, 400, ErrorKind::kBadRequest, why);
+    const RulesDoc& doc = snap->policy->rules();
+    // A file extends its parent by a path relative to itself: the served file
+    // by its absolute path, the built-in policy by the name of its copy
+    // (rules/default.yaml in the sources, share/insource/rules/ installed).
+    const bool builtin = doc.file == kEmbeddedRulesLabel || doc.files.empty();
+    std::string parent = builtin ? std::string("default.yaml") : std::filesystem::absolute(doc.files.front()).string();
+    std::string text = what_if_rules_text(parse_what_if_text(body), parent, snap->revision);
+    if (builtin)
+      text = "# The served policy is the built-in one: keep this file beside a copy of rules/default.yaml.\n" + text;
+    revision_headers(res, *snap);
+    res.set_header("Content-Disposition", "attachment; filename=\"what-if.yaml\"");
+    res.status = 200;
+    res.set_content(text, "application/yaml");
+  }
+
+  // POST /v1/report: `batch` records (JSON Lines, compact or detail) in, the
+  // batch summary of the HTML report out, as {"html", "summary"}.
+  void report_endpoint(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    std::string body;
+    if (!read_body(req, res, reader, o.max_batch_bytes, &body)) return;
+    auto snap = store.current();
+    BatchSummary summary(report_policy_of(*snap->policy, snap->revision));
+    uint64_t line = 0;
+    size_t at = 0;
+    while (at < body.size()) {
+      size_t nl = body.find('\n', at);
+      if (nl == std::string::npos) nl = body.size();
+      std::string_view l(body.data() + at, nl - at);
+      at = nl + 1;
+      ++line;
+      if (trim(l).empty()) continue;
+      json r = json::parse(l, nullptr, false);
+      if (r.is_discarded() || !r.is_object())
+        return send_error(res, 400, ErrorKind::kParse, "request:" + std::to_string(line) + ": not a batch record");
+      summary.add(r, line);
+    }
+    revision_headers(res, *snap);
+    send_json(res, 200, {{"html", summary.html()}, {"summary", summary.numbers()}});
+  }
+
+  // POST /v1/cases: cases as YAML or JSON (one, a list, a stream) in, each
+  // as the JSON the other endpoints take out ({"cases":[...]}), or the
+  // reader's error naming the line: the explorer's paste and upload.
+  void cases_endpoint(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    std::string body;
+    if (!read_body(req, res, reader, o.max_body_bytes, &body)) return;
+    auto snap = store.current();
+    std::vector<CaseInput> inputs;
+    try {
+      inputs = read_cases(body, "request", snap->policy->schema());
+    } catch (const std::exception& e) {
+      return send_error(res, 400, ErrorKind::kParse, std::string("request: ") + e.what());
+    }
+    json cases = json::array();
+    for (const CaseInput& in : inputs) {
+      if (!in.value) return send_error(res, 400, ErrorKind::kCase, in.error);
+      cases.push_back(json::parse(canonical_case_json(*in.value, snap->policy->schema())));
+    }
+    revision_headers(res, *snap);
+    send_json(res, 200, {{"cases", cases}});
+  }
+
+  void asset(httplib::Response& res, std::string_view body, const char* type) {
+    res.status = 200;
+    // The page may talk to this server only (no other address, no inline script).
+    res.set_header("Content-Security-Policy",
+                   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+                   "form-action 'none'; frame-ancestors 'none'; base-uri 'none'");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Cache-Control", "no-cache");
+    res.set_content(std::string(body), type);
+  }
+
   // ---- POST /v1/decide ------------------------------------------------------
 
   struct Answer {
@@ -370,8 +480,18 @@ struct Server::Impl {
     metrics.error(ErrorKind::kPlugin);
   }
 
-  void decide_one(ThreadEngine& te, const PolicySnapshot& snap, const Case& c, const std::optional<ExplainLevel>& explain,
-                  bool margins, std::string case_text, std::vector<Answer>* answers) {
+  // What a /v1/decide request asks beyond the record.
+  struct DecideAsk {
+    std::optional<ExplainLevel> explain;
+    bool margins = false;
+    bool html = false;         // the explorer's rendering of the case (report_html) in "html"
+    json what_if;              // null, or the what-if the policy was moved by (echoed back)
+  };
+
+  void decide_one(ThreadEngine& te, const PolicySnapshot& snap, const Case& c, const DecideAsk& ask,
+                  std::string case_text, std::vector<Answer>* answers) {
+    const std::optional<ExplainLevel>& explain = ask.explain;
+    const bool margins = ask.margins;
     const Policy& p = *snap.policy;
     Decision& d = te.decision;
     te.evaluator->decide(c, &d, true);
@@ -383,7 +503,7 @@ struct Server::Impl {
       if (d.criteria[i].fault) a.faulty.push_back(p.criteria()[i].name);
     json rec = decision_json(p, c, d);
     a.log_record = json_text(rec);
-    if (!explain && !margins) {
+    if (!explain && !margins && !ask.html && ask.what_if.is_null()) {
       // The record with the two fields spliced in before its closing brace
       // (the id and the revision are plain hex and digits).
       a.response = a.log_record;
@@ -396,6 +516,8 @@ struct Server::Impl {
         j["margins"] = margins_json(p, compute_margins(p, c, d));
       j["decision_id"] = a.id;
       j["rules_revision"] = snap.revision;
+      if (!ask.what_if.is_null()) j["what_if"] = ask.what_if;
+      if (ask.html) j["html"] = case_section_html(case_report_record(p, c, d), report_policy_of(p, snap.revision));
       a.response = json_text(j);
     }
     if (log) a.log_case = std::move(case_text);
@@ -411,19 +533,25 @@ struct Server::Impl {
 
   void decide(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     if (!check_type(req, res, {"application/json", "text/json"})) return;
-    std::optional<ExplainLevel> explain;
-    bool margins = false;
+    DecideAsk ask;
+    std::optional<ExplainLevel>& explain = ask.explain;
+    std::string what_if_text;
     for (const auto& [k, v] : req.params) {
       if (k == "explain") {
         explain = parse_explain_level(v);
         if (!explain)
           return send_error(res, 400, ErrorKind::kBadRequest, "explain must be brief, full or trace, not '" + v + "'");
       } else if (k == "margins") {
-        if (!parse_bool(v, &margins))
+        if (!parse_bool(v, &ask.margins))
           return send_error(res, 400, ErrorKind::kBadRequest, "margins must be true or false, not '" + v + "'");
+      } else if (k == "html") {
+        if (!parse_bool(v, &ask.html))
+          return send_error(res, 400, ErrorKind::kBadRequest, "html must be true or false, not '" + v + "'");
+      } else if (k == "what_if") {
+        what_if_text = v;
       } else {
         return send_error(res, 400, ErrorKind::kBadRequest,
-                          "unknown query parameter '" + k + "' (/v1/decide takes explain and margins)");
+                          "unknown query parameter '" + k + "' (/v1/decide takes explain, margins, html and what_if)");
       }
     }
     std::string body;
@@ -435,6 +563,11 @@ struct Server::Impl {
     body.append(kJsonPadding, '\0');
 
     auto snap = store.current();
+    if (!what_if_text.empty()) {
+      std::string why;
+      snap = what_if_snapshot(snap, what_if_text, &why, &ask.what_if);
+      if (!snap) return send_error(res, 400, ErrorKind::kBadRequest, why);
+    }
     ThreadEngine& te = engine_for(snap);
     const Policy& policy = *snap->policy;
     const auto until = deadline();
@@ -472,7 +605,7 @@ struct Server::Impl {
           break;
         }
         if (out_of_time()) return timeout(res, answers.size(), texts.size());
-        decide_one(te, *snap, te.kase, explain, margins, t, &answers);
+        decide_one(te, *snap, te.kase, ask, t, &answers);
       }
     }
     if (!fast) {
@@ -510,7 +643,7 @@ struct Server::Impl {
       for (size_t i = 0; i < inputs.size(); ++i) {
         Case& c = *inputs[i].value;
         if (out_of_time()) return timeout(res, answers.size(), inputs.size());
-        decide_one(te, *snap, c, explain, margins,
+        decide_one(te, *snap, c, ask,
                    texts.size() == inputs.size() ? texts[i] : canonical_case_json(c, policy.schema()), &answers);
       }
     }
@@ -534,7 +667,7 @@ struct Server::Impl {
     revision_headers(res, *snap);
     res.status = (!is_array && answers[0].failed) ? 500 : 200;
     res.set_content(std::move(out), "application/json");
-    if (log && !answers.empty()) {
+    if (log && !answers.empty() && ask.what_if.is_null()) {
       std::string lines;
       const std::string now = rfc3339(std::chrono::system_clock::now());
       const std::string plugins = plugin_hashes_json(*snap);
@@ -557,6 +690,7 @@ struct Server::Impl {
     uint64_t line = 1;
     uint64_t first_id = 0;
     bool detail = false;
+    bool what_if = false;  // decided under a what-if: not logged
     std::optional<Clock::time_point> until;
   };
 
@@ -569,7 +703,7 @@ struct Server::Impl {
     const char* base = job.body.data();
     const size_t stop_at = std::min(job.size, job.pos + kBatchSlice);
     std::string now, plugins;
-    if (log) {
+    if (log && !job.what_if) {
       now = rfc3339(std::chrono::system_clock::now());
       plugins = plugin_hashes_json(*job.snap);
     }
@@ -616,7 +750,7 @@ struct Server::Impl {
               te.compact->append(out, te.kase, d);
             }
           }
-          if (log) {
+          if (log && !job.what_if) {
             std::string case_text = minified_case(te.dom, base + job.pos, len, job.body.size() - job.pos);
             if (case_text.empty()) case_text = canonical_case_json(te.kase, policy.schema());
             append_log_line(log_lines, decision_id(id_number), now, *job.snap, plugins, "batch", case_text,
@@ -640,19 +774,31 @@ struct Server::Impl {
                      "application/json", "text/plain"}))
       return;
     bool detail = false;
+    std::string what_if_text;
     for (const auto& [k, v] : req.params) {
       if (k == "detail") {
         if (!parse_bool(v, &detail))
           return send_error(res, 400, ErrorKind::kBadRequest, "detail must be true or false, not '" + v + "'");
+      } else if (k == "what_if") {
+        what_if_text = v;
       } else {
-        return send_error(res, 400, ErrorKind::kBadRequest, "unknown query parameter '" + k + "' (/v1/batch takes detail)");
+        return send_error(res, 400, ErrorKind::kBadRequest,
+                          "unknown query parameter '" + k + "' (/v1/batch takes detail and what_if)");
       }
+    }
+    std::shared_ptr<const PolicySnapshot> moved;
+    if (!what_if_text.empty()) {
+      std::string why;
+      json echo;
+      moved = what_if_snapshot(store.current(), what_if_text, &why, &echo);
+      if (!moved) return send_error(res, 400, ErrorKind::kBadRequest, why);
     }
     auto job = std::make_shared<BatchJob>();
     if (!read_body(req, res, reader, o.max_batch_bytes, &job->body)) return;
     job->size = job->body.size();
     job->body.append(kJsonPadding, '\0');
-    job->snap = store.current();
+    job->snap = moved ? moved : store.current();
+    job->what_if = moved != nullptr;
     job->detail = detail;
     job->until = deadline();
     uint64_t lines = static_cast<uint64_t>(std::count(job->body.begin(), job->body.begin() + static_cast<ptrdiff_t>(job->size), '\n'));
@@ -848,7 +994,12 @@ struct Server::Impl {
     }
     j["overrides"] = std::move(overrides);
     json facts = json::array();
-    for (const RuleFact& f : doc.facts) facts.push_back({{"name", f.name}, {"type", type_name(f.type)}});
+    for (const RuleFact& f : doc.facts) {
+      json fj{{"name", f.name}, {"type", type_name(f.type)}};
+      if (!f.description.empty()) fj["description"] = f.description;
+      if (!f.allowed.empty()) fj["allowed"] = f.allowed;
+      facts.push_back(std::move(fj));
+    }
     j["facts"] = std::move(facts);
     ReloadStatus st = store.status();
     json r;
@@ -951,6 +1102,34 @@ struct Server::Impl {
                                   const httplib::ContentReader& reader) { batch(req, res, reader); });
     http.Post("/v1/reload", [this](const httplib::Request& req, httplib::Response& res,
                                    const httplib::ContentReader& reader) { reload_endpoint(req, res, reader); });
+    http.Post("/v1/what-if/rules", [this](const httplib::Request& req, httplib::Response& res,
+                                          const httplib::ContentReader& reader) { what_if_rules_endpoint(req, res, reader); });
+    http.Post("/v1/report", [this](const httplib::Request& req, httplib::Response& res,
+                                   const httplib::ContentReader& reader) { report_endpoint(req, res, reader); });
+    http.Post("/v1/cases", [this](const httplib::Request& req, httplib::Response& res,
+                                  const httplib::ContentReader& reader) { cases_endpoint(req, res, reader); });
+    for (const char* page : {"/", "/index.html"})
+      http.Get(page, [this](const httplib::Request&, httplib::Response& res) {
+        asset(res, explorer_index_html(), "text/html; charset=utf-8");
+      });
+    http.Get("/explorer.js", [this](const httplib::Request&, httplib::Response& res) {
+      asset(res, explorer_js(), "text/javascript; charset=utf-8");
+    });
+    http.Get("/explorer.css", [this](const httplib::Request&, httplib::Response& res) {
+      asset(res, explorer_css(), "text/css; charset=utf-8");
+    });
+    http.Get("/examples/candy-launch.yaml", [this](const httplib::Request&, httplib::Response& res) {
+      asset(res, example_candy_launch(), "application/yaml");
+    });
+    http.Get("/examples/office-catering.yaml", [this](const httplib::Request&, httplib::Response& res) {
+      asset(res, example_office_catering(), "application/yaml");
+    });
+    http.Get("/examples/back-office-accounting.yaml", [this](const httplib::Request&, httplib::Response& res) {
+      asset(res, example_back_office_accounting(), "application/yaml");
+    });
+    http.Get("/report.css", [this](const httplib::Request&, httplib::Response& res) {
+      asset(res, report_css(), "text/css; charset=utf-8");
+    });
     http.Get("/v1/plugins", [this](const httplib::Request& req, httplib::Response& res) { plugins_endpoint(req, res); });
     http.Get("/v1/rules", [this](const httplib::Request& req, httplib::Response& res) { rules_endpoint(req, res); });
     http.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) { metrics_endpoint(req, res); });
