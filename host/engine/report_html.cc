@@ -464,8 +464,8 @@ nlohmann::json BatchSummary::numbers() const {
 std::string BatchSummary::html() const {
   std::string s = "<section class=\"batch\"" + attr("data-records", std::to_string(records_)) +
                   attr("data-decided", std::to_string(decided_)) + attr("data-errors", std::to_string(errors_.size())) + ">";
-  s += "<h2>Batch: " + std::to_string(records_) + " records, " + std::to_string(decided_) + " decided, " +
-       std::to_string(errors_.size()) + " errors</h2>";
+  s += "<h2>Batch: " + std::to_string(records_) + (records_ == 1 ? " record, " : " records, ") + std::to_string(decided_) +
+       " decided, " + std::to_string(errors_.size()) + (errors_.size() == 1 ? " error" : " errors") + "</h2>";
   // Cases per verdict.
   uint64_t peak = 1;
   for (const auto& [v, n] : verdicts_) peak = std::max(peak, n);

@@ -123,6 +123,7 @@ std::string what_if_rules_text(const WhatIf& w, const std::string& extends_path,
   std::string out;
   out += "# What-if weights and parameters from the insource explorer, over the policy of\n";
   out += "# revision " + revision + ".\n";
+  out += "insource: 1\n";
   out += "extends: " + json(extends_path).dump() + "\n";
   // One entry per criterion named, in the order first named.
   std::vector<std::string> order;

@@ -113,7 +113,7 @@ try {
       chartTotal: Number(r.querySelector('svg.contributions rect.total').dataset.total),
       rule: r.querySelector('.decided-by').dataset.rule,
       criteria: c, bars,
-      changes: document.querySelector('#changes').hidden ? null : document.querySelector('#changes').dataset,
+      changes: document.querySelector('#changes').hidden ? null : { ...document.querySelector('#changes').dataset },
     };
   });
   const currentCase = () => page.evaluate(() => currentCase());
@@ -217,6 +217,8 @@ try {
   assert.equal(changes.before, before.verdict, 'what changed: the verdict before');
   assert.equal(changes.after, movedJson.verdict, 'what changed: the verdict after');
   await page.screenshot({ path: path.join(shots, 'explorer-what-if.png'), fullPage: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(shots, 'docs-explorer-what-if.png') });  // the first screen, for the README
   await axe('case');
 
   // 4. The download: a rules file extending the served one that decides as the what-if did.
@@ -262,6 +264,7 @@ try {
   assert.deepEqual(changedGot, changedWant, 'the cases whose verdict the what-if changes');
   step(`batch: ${baseRecords.length} records, verdicts ${JSON.stringify(counts)}, ${changedWant.length} change under the what-if`);
   await page.screenshot({ path: path.join(shots, 'explorer-batch.png'), fullPage: true });
+  await page.screenshot({ path: path.join(shots, 'docs-explorer-batch.png') });
   await axe('batch');
 
   const csv = path.join(work, 'cases.csv');

@@ -223,7 +223,9 @@ function buildWhatIfFields() {
   const weights = $('weight-fields');
   weights.textContent = '';
   const served = servedWeights();
-  const criteria = state.plugins.plugins.map((p) => p.criterion);
+  // The policy's criteria in its order, then plugins it gives no weight (a what-if may add them).
+  const criteria = state.rules.criteria.map((c) => c.name);
+  for (const p of state.plugins.plugins) if (!criteria.includes(p.criterion)) criteria.push(p.criterion);
   for (const name of criteria) {
     weights.append(sliderRow('weight-' + name, name, served[name] || 0, 0, 1, 0.01,
       (v) => { setOrClear(state.whatIf.weights, name, v, served[name] || 0); }));
@@ -438,6 +440,21 @@ function csvToJsonl(text) {
   return lines.join('\n') + '\n';
 }
 
+function badge(verdict) {
+  return el('span', { class: 'verdict v-' + verdict, text: verdict });
+}
+
+// "weight of control 0.25 → 0.65, insource threshold 0.20 → 0.25, cost vendor_overhead 0.2"
+function describeWhatIf(w) {
+  const parts = [];
+  const served = servedWeights();
+  for (const [c, v] of Object.entries(w.weights || {})) parts.push('weight of ' + c + ' ' + (served[c] || 0).toFixed(2) + ' → ' + v.toFixed(2));
+  for (const [t, v] of Object.entries(w.thresholds || {})) parts.push(t + ' threshold ' + state.rules.thresholds[t].toFixed(2) + ' → ' + v.toFixed(2));
+  for (const [c, ps] of Object.entries(w.params || {}))
+    for (const [n, v] of Object.entries(ps)) parts.push(c + ' ' + n + ' ' + v);
+  return parts.join(', ');
+}
+
 let batchTimer = null;
 function scheduleBatch() {
   clearTimeout(batchTimer);
@@ -467,13 +484,14 @@ async function runBatch() {
       changed.append(el('p', { class: 'muted', text: 'Move a weight, threshold or parameter in the “What if” panel of the one-case view to see which of these cases would change verdict.' }));
       return;
     }
+    changed.append(el('p', { class: 'what-if-now', text: 'What-if in force: ' + describeWhatIf(whatIf) + '.' }));
     const moved = await batchRecords(state.lastBatch.jsonl, whatIf);
     const rows = [];
     base.records.forEach((b, i) => {
       const m = moved.records[i];
       if (!m || b.error || m.error || b.verdict === m.verdict) return;
       rows.push(el('tr', { 'data-case': b.id, 'data-before': b.verdict, 'data-after': m.verdict },
-        el('th', { scope: 'row', text: b.id }), el('td', { text: b.verdict }), el('td', { text: m.verdict }),
+        el('th', { scope: 'row', text: b.id }), el('td', {}, badge(b.verdict)), el('td', {}, badge(m.verdict)),
         el('td', { class: 'num', text: fmt(b.total) + ' → ' + fmt(m.total) }),
         el('td', { text: (b.rule || 'vote') + (b.rule !== m.rule ? ' → ' + (m.rule || 'vote') : '') })));
     });
