@@ -236,7 +236,7 @@ try {
   step('downloaded what-if.yaml decides ' + cli.verdict + ' ' + cli.total + ' with `insource decide`');
 
   // 5. Many cases: JSON Lines with a broken line, then CSV.
-  const gen = execFileSync('/usr/bin/python3', [path.join(sourceDir, 'bench', 'gen_cases.py'), '60']).toString();
+  const gen = execFileSync('/usr/bin/python3', [path.join(sourceDir, 'tools', 'gen_cases.py'), '60']).toString();
   const lines = gen.trim().split('\n');
   lines.splice(7, 0, '{"id": "broken", "facts": {"cost": {"hours": "12"}}}');
   const jsonl = path.join(work, 'cases.jsonl');

@@ -158,7 +158,7 @@ def report_cases(a):
 
 
 def report_batch(a):
-    gen = subprocess.run([sys.executable, os.path.join(a.source, "bench", "gen_cases.py"), "300"], check=True,
+    gen = subprocess.run([sys.executable, os.path.join(a.source, "tools", "gen_cases.py"), "300"], check=True,
                          capture_output=True, text=True).stdout.splitlines()
     gen.insert(4, '{"id": "broken", "facts": {"cost": {"hours": "12"}}}')
     gen.insert(9, "not json")
