@@ -16,5 +16,5 @@ if(INSOURCE_NODE)
   add_test(NAME browser_explorer
            COMMAND ${CMAKE_COMMAND} -E env PUPPETEER_SKIP_DOWNLOAD=1
                    ${INSOURCE_NODE} ${CMAKE_CURRENT_SOURCE_DIR}/browser/explorer.test.mjs ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR})
-  set_tests_properties(browser_explorer PROPERTIES TIMEOUT 180 RUN_SERIAL TRUE)
+  set_tests_properties(browser_explorer PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
 endif()
