@@ -17,11 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "batch.h"
-#include "evaluator.h"
-#include "json_case_parser.h"
-#include "policy.h"
-#include "record_format.h"
+#include "service/batch.h"
+#include "policy/evaluator.h"
+#include "io/json_case_parser.h"
+#include "policy/policy.h"
+#include "io/record_format.h"
 
 namespace insource {
 namespace {

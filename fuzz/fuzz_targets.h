@@ -33,23 +33,23 @@
 #include <simdjson.h>
 #include <yaml-cpp/yaml.h>
 
-#include "batch.h"
-#include "case_reader.h"
-#include "condition.h"
-#include "evaluator.h"
-#include "fact_schema.h"
-#include "json_case_parser.h"
-#include "json_text.h"
-#include "plugin_loader.h"
-#include "policy.h"
-#include "report.h"
-#include "rules.h"
-#include "source_pos.h"
+#include "service/batch.h"
+#include "io/case_reader.h"
+#include "core/condition.h"
+#include "policy/evaluator.h"
+#include "core/fact_schema.h"
+#include "io/json_case_parser.h"
+#include "io/json_text.h"
+#include "plugin_host/plugin_loader.h"
+#include "policy/policy.h"
+#include "io/report.h"
+#include "policy/rules.h"
+#include "core/source_pos.h"
 #ifndef INSOURCE_FUZZ_HAS_STATIC_CHECKS
 #define INSOURCE_FUZZ_HAS_STATIC_CHECKS 0
 #endif
 #if INSOURCE_FUZZ_HAS_STATIC_CHECKS
-#include "static_checks.h"
+#include "tools/static_checks.h"
 #endif
 
 namespace insource::fuzz {

@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "batch.h"
-#include "record_format.h"
-#include "report.h"
+#include "service/batch.h"
+#include "io/record_format.h"
+#include "io/report.h"
 #include "test_util.h"
 
 namespace insource {

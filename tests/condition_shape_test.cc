@@ -4,7 +4,7 @@
 // constants simple comparisons use, and "what would have to change".
 #include <random>
 
-#include "condition_shape.h"
+#include "tools/condition_shape.h"
 #include "policy_tools_util.h"
 
 namespace insource {

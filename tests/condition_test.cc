@@ -1,7 +1,7 @@
 // Tests of the condition language (host/engine/condition.h): parsing,
 // name resolution, type checking, three-valued evaluation, trace.
-#include "condition.h"
-#include "fact_schema.h"  // closest_name
+#include "core/condition.h"
+#include "core/fact_schema.h"  // closest_name
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // `insource explain` (explain.h) on real cases: the brief reason, the full
 // table with the facts each criterion read, and the trace of every override
 // with unknown steps naming the missing fact.
-#include "explain.h"
+#include "tools/explain.h"
 #include "policy_tools_util.h"
 
 namespace insource {

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "condition_names.h"
+#include "tools/condition_names.h"
 #include "test_util.h"
 
 namespace insource {

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "batch.h"
-#include "report.h"
+#include "service/batch.h"
+#include "io/report.h"
 #include "test_util.h"
 
 namespace insource {

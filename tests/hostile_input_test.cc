@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "input_limits.h"
-#include "json_case_parser.h"
+#include "policy/input_limits.h"
+#include "io/json_case_parser.h"
 #include "test_util.h"
 
 namespace insource {

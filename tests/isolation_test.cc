@@ -7,7 +7,7 @@
 #include <sstream>
 #include <string>
 
-#include "plugin_isolation.h"
+#include "plugin_host/plugin_isolation.h"
 #include "policy_tools_util.h"
 #include "test_util.h"
 

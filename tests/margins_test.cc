@@ -5,7 +5,7 @@
 // next double beyond it.
 #include <cmath>
 
-#include "margins.h"
+#include "tools/margins.h"
 #include "policy_tools_util.h"
 
 namespace insource {

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "batch.h"
+#include "service/batch.h"
 #include "test_util.h"
 
 namespace insource {

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "plugin_loader.h"
-#include "sha256.h"
+#include "plugin_host/plugin_loader.h"
+#include "plugin_host/sha256.h"
 #include "test_util.h"
 
 namespace insource {

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "sha256.h"
+#include "plugin_host/sha256.h"
 #include "test_util.h"
 
 namespace insource {

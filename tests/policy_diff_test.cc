@@ -1,6 +1,6 @@
 // `insource diff` (policy_diff.h): what changed between two policies, and
 // every case whose verdict changes, with both verdicts and why.
-#include "policy_diff.h"
+#include "tools/policy_diff.h"
 #include "policy_tools_util.h"
 
 namespace insource {

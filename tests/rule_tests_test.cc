@@ -2,7 +2,7 @@
 // located, running them (passing, failing, error-expecting, unknown-driven),
 // coverage, and the text, JSON and JUnit reports.
 #include "policy_tools_util.h"
-#include "rule_tests.h"
+#include "tools/rule_tests.h"
 
 namespace insource {
 namespace {

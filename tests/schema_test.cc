@@ -11,8 +11,8 @@
 #include <set>
 
 #include "policy_tools_util.h"
-#include "rule_tests.h"
-#include "yaml_scalar.h"
+#include "tools/rule_tests.h"
+#include "policy/yaml_scalar.h"
 
 namespace insource {
 namespace {

@@ -13,7 +13,7 @@
 
 #include <cstddef>
 
-#include "plugin_loader.h"
+#include "plugin_host/plugin_loader.h"
 #include "test_util.h"
 
 namespace insource {

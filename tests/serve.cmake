@@ -3,6 +3,6 @@
 # client; the engine pieces (SHA-256, the policy store, the decision log and
 # replay) are tested in-process. They are compiled into insource_tests, which
 # therefore links the server library and cpp-httplib too.
-if(TARGET insource_server AND TARGET httplib::httplib)
-  target_link_libraries(insource_tests PRIVATE insource_server httplib::httplib)
+if(TARGET insource_http AND TARGET httplib::httplib)
+  target_link_libraries(insource_tests PRIVATE insource_http httplib::httplib)
 endif()

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "rules.h"
+#include "policy/rules.h"
 #include "server_process.h"
 
 namespace insource {

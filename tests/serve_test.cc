@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "rules.h"
+#include "policy/rules.h"
 #include "server_process.h"
-#include "sha256.h"
+#include "plugin_host/sha256.h"
 
 namespace insource {
 namespace {

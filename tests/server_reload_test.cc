@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "server_process.h"
-#include "sha256.h"
+#include "plugin_host/sha256.h"
 
 namespace insource {
 namespace {

@@ -9,10 +9,10 @@
 #include <sstream>
 #include <thread>
 
-#include "decision_log.h"
-#include "policy_store.h"
-#include "report.h"
-#include "sha256.h"
+#include "service/decision_log.h"
+#include "service/policy_store.h"
+#include "io/report.h"
+#include "plugin_host/sha256.h"
 #include "test_util.h"
 
 namespace insource {

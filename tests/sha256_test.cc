@@ -7,7 +7,7 @@
 #include <fstream>
 #include <string>
 
-#include "sha256.h"
+#include "plugin_host/sha256.h"
 
 namespace insource {
 namespace {

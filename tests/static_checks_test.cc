@@ -2,7 +2,7 @@
 // with its file:line:column, on fixture rules; none on the default policy;
 // none where the conditions cannot be decided (no false alarms).
 #include "policy_tools_util.h"
-#include "static_checks.h"
+#include "tools/static_checks.h"
 
 namespace insource {
 namespace {

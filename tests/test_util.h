@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "case_reader.h"
-#include "evaluator.h"
-#include "policy.h"
+#include "io/case_reader.h"
+#include "policy/evaluator.h"
+#include "policy/policy.h"
 
 namespace insource::test {
 

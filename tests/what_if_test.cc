@@ -5,10 +5,10 @@
 
 #include <fstream>
 
-#include "record_format.h"
-#include "report_html.h"
+#include "io/record_format.h"
+#include "tools/report_html.h"
 #include "test_util.h"
-#include "what_if.h"
+#include "tools/what_if.h"
 
 namespace insource::test {
 namespace {

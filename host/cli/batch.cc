@@ -11,10 +11,10 @@
 #include <optional>
 #include <thread>
 
-#include "batch.h"
+#include "service/batch.h"
 #include "common.h"
-#include "report_html.h"
-#include "sha256.h"
+#include "tools/report_html.h"
+#include "plugin_host/sha256.h"
 
 namespace insource::cli {
 

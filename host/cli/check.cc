@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common.h"
-#include "json_text.h"
-#include "static_checks.h"
+#include "io/json_text.h"
+#include "tools/static_checks.h"
 
 namespace insource::cli {
 

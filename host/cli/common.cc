@@ -2,12 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "case_reader.h"
+#include "io/case_reader.h"
 
 #include <iostream>
 
-#include "input_limits.h"
-#include "json_text.h"
+#include "policy/input_limits.h"
+#include "io/json_text.h"
 
 namespace insource::cli {
 

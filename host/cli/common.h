@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "case.h"
-#include "evaluator.h"
-#include "policy.h"
-#include "policy_store.h"
+#include "core/case.h"
+#include "policy/evaluator.h"
+#include "policy/policy.h"
+#include "service/policy_store.h"
 
 namespace insource::cli {
 

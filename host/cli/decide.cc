@@ -1,12 +1,12 @@
 // insource decide: the verdict on one or more cases.
 #include <iostream>
 
-#include "case_reader.h"
+#include "io/case_reader.h"
 #include "common.h"
-#include "evaluator.h"
-#include "json_text.h"
-#include "margins.h"
-#include "report.h"
+#include "policy/evaluator.h"
+#include "io/json_text.h"
+#include "tools/margins.h"
+#include "io/report.h"
 
 namespace insource::cli {
 

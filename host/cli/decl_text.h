@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "plugin_loader.h"
+#include "plugin_host/plugin_loader.h"
 
 namespace insource::cli {
 

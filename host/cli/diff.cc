@@ -2,8 +2,8 @@
 #include <iostream>
 
 #include "common.h"
-#include "json_text.h"
-#include "policy_diff.h"
+#include "io/json_text.h"
+#include "tools/policy_diff.h"
 
 namespace insource::cli {
 

@@ -1,11 +1,11 @@
 // insource explain: why a case got its verdict, and what would change it.
 #include <iostream>
 
-#include "case_reader.h"
+#include "io/case_reader.h"
 #include "common.h"
-#include "evaluator.h"
-#include "explain.h"
-#include "json_text.h"
+#include "policy/evaluator.h"
+#include "tools/explain.h"
+#include "io/json_text.h"
 
 namespace insource::cli {
 

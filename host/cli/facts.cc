@@ -1,14 +1,14 @@
 // insource facts: every name an override condition may use, with its type and
-// who declares it (engine: condition_names.h). Facts that only the rules
+// who declares it (tools/condition_names.h). Facts that only the rules
 // declare, such as capacity.utilization, appear here and not under `plugins`.
 #include <algorithm>
 #include <iostream>
 
 #include "common.h"
-#include "condition_names.h"
-#include "decl_json.h"
+#include "tools/condition_names.h"
+#include "tools/decl_json.h"
 #include "decl_text.h"
-#include "json_text.h"
+#include "io/json_text.h"
 
 namespace insource::cli {
 

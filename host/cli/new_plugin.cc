@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "common.h"
-#include "plugin_loader.h"
+#include "plugin_host/plugin_loader.h"
 
 #ifndef INSOURCE_VERSION
 #define INSOURCE_VERSION "0.0.0"

@@ -2,9 +2,9 @@
 #include <iostream>
 
 #include "common.h"
-#include "decl_json.h"
+#include "tools/decl_json.h"
 #include "decl_text.h"
-#include "json_text.h"
+#include "io/json_text.h"
 
 namespace insource::cli {
 

@@ -4,9 +4,9 @@
 #include <iostream>
 
 #include "common.h"
-#include "decision_log.h"
-#include "json_text.h"
-#include "policy_store.h"
+#include "service/decision_log.h"
+#include "io/json_text.h"
+#include "service/policy_store.h"
 
 namespace insource::cli {
 

@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "common.h"
-#include "report_html.h"
-#include "sha256.h"
+#include "tools/report_html.h"
+#include "plugin_host/sha256.h"
 
 namespace insource::cli {
 

@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "common.h"
-#include "policy_store.h"
-#include "server.h"
+#include "service/policy_store.h"
+#include "http/server.h"
 
 namespace insource::cli {
 

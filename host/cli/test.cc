@@ -3,9 +3,9 @@
 #include <iostream>
 
 #include "common.h"
-#include "json_text.h"
-#include "report.h"
-#include "rule_tests.h"
+#include "io/json_text.h"
+#include "io/report.h"
+#include "tools/rule_tests.h"
 
 namespace insource::cli {
 

@@ -25,9 +25,9 @@
 #include <string>
 #include <vector>
 
-#include "plugin_loader.h"
-#include "plugin_wire.h"
-#include "sha256.h"
+#include "plugin_host/plugin_loader.h"
+#include "plugin_host/plugin_wire.h"
+#include "plugin_host/sha256.h"
 
 namespace {
 

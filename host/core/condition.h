@@ -1,0 +1,123 @@
+// The condition language of override rules (`when:`), see docs/rules.md.
+//
+// A condition is compiled once, when the rules load: names are resolved to
+// slots, types are checked, and the result is a flat tree that evaluates a
+// case with no string lookups and no allocation. Evaluation is three-valued:
+// a comparison that reads a missing value is unknown, and a condition that
+// ends unknown does not match.
+#ifndef INSOURCE_HOST_CONDITION_H_
+#define INSOURCE_HOST_CONDITION_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/value.h"
+
+namespace insource {
+
+enum class Tri : uint8_t { kFalse = 0, kTrue = 1, kUnknown = 2 };
+const char* tri_name(Tri t);  // "false", "true", "unknown"
+
+// What a name in a condition refers to.
+struct NameInfo {
+  enum class Kind : uint8_t { kFact, kScore, kTotal };
+  Kind kind = Kind::kFact;
+  Type type = Type::kNumber;        // kScore and kTotal are numbers
+  uint32_t index = 0;               // fact slot, or criterion index for kScore
+  insource_value fallback{};        // facts: the declared default (type kAbsent = none)
+  std::vector<std::string> allowed; // string facts: the allowed values, empty = any
+};
+
+// Resolves a dotted name (`cost.hours`, `score.cost`, `total`) or returns
+// nullopt when the name is not declared. `suggestion` may be filled with a
+// close known name for "did you mean".
+using NameResolver = std::function<std::optional<NameInfo>(std::string_view name, std::string* suggestion)>;
+
+// A compile error: `offset` is the byte offset in the condition text where
+// the problem starts (the caller turns it into file:line:column).
+class ConditionError : public std::runtime_error {
+ public:
+  ConditionError(std::string message, size_t offset) : std::runtime_error(std::move(message)), offset_(offset) {}
+  size_t offset() const { return offset_; }
+
+ private:
+  size_t offset_;
+};
+
+// What a condition reads when it runs on one case.
+struct EvalInput {
+  const insource_value* facts = nullptr; // by slot; kAbsent where the case gave nothing
+  const double* scores = nullptr;        // by criterion index
+  const uint8_t* voted = nullptr;        // by criterion index: 1 = voted, 0 = abstained / failed
+  double total = 0.0;
+};
+
+// One step of a trace: a sub-expression, its text, its outcome, and for an
+// unknown outcome the missing name that made it so.
+//
+// Steps: every operator, literal, name and call is one step; parentheses are
+// not (the step of `(a or b)` has the text `a or b`); the elements of an
+// `in` list are direct children of the `in` step; `exists(x)` is one step.
+// An operand that was skipped because the result was already decided
+// (`false and ...`, `true or ...`, the rest of an `in` list after a match,
+// the other side of a comparison or arithmetic whose first operand is
+// unknown) and everything under it has the outcome "not evaluated".
+// For an unknown step, `missing` is the missing name of its first unknown
+// operand, "division by zero", or the name itself for a missing name.
+struct TraceStep {
+  std::string text;      // the source text of the sub-expression
+  size_t offset = 0;     // where it starts in the condition
+  int depth = 0;         // nesting depth (0 = the whole condition)
+  std::string outcome;   // "true", "false", "unknown", "not evaluated", or a value such as 12 or "high"
+  std::string missing;   // for unknown: the name that was missing (or "division by zero")
+};
+
+class Condition {
+ public:
+  // Parses, resolves and type-checks `text`. Throws ConditionError.
+  static Condition compile(std::string_view text, const NameResolver& resolve);
+
+  Condition();
+  ~Condition();
+  Condition(Condition&&) noexcept;
+  Condition& operator=(Condition&&) noexcept;
+  Condition(const Condition&);
+  Condition& operator=(const Condition&);
+
+  Tri evaluate(const EvalInput& in) const;
+
+  // Evaluates like evaluate() and records every sub-expression in source
+  // order (pre-order: a node before its children), for `explain --level trace`.
+  // Replaces the contents of *steps (which may be null: then it only evaluates).
+  Tri trace(const EvalInput& in, std::vector<TraceStep>* steps) const;
+
+  const std::string& text() const;
+
+  // Fact slots the condition reads (sorted, unique).
+  const std::vector<uint32_t>& facts_read() const;
+
+  // If the condition is a conjunction (possibly of one term) that contains a
+  // term `fact == "string"` for a string fact, that fact's slot and value:
+  // the case must have exactly this value for the condition to match. Lets
+  // the engine index many overrides by string equality.
+  struct EqualityKey {
+    uint32_t slot;
+    std::string value;
+  };
+  std::optional<EqualityKey> equality_key() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace insource
+
+#endif  // INSOURCE_HOST_CONDITION_H_
