@@ -63,6 +63,8 @@ void register_batch(CLI::App& app, int* exit_code);
 void register_new_plugin(CLI::App& app, int* exit_code);
 void register_serve(CLI::App& app, int* exit_code);
 void register_replay(CLI::App& app, int* exit_code);
+void register_weights(CLI::App& app, int* exit_code);
+void register_calibrate(CLI::App& app, int* exit_code);
 
 }  // namespace insource::cli
 

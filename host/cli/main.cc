@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   insource::cli::register_new_plugin(app, &exit_code);
   insource::cli::register_serve(app, &exit_code);
   insource::cli::register_replay(app, &exit_code);
+  insource::cli::register_weights(app, &exit_code);
+  insource::cli::register_calibrate(app, &exit_code);
 
   app.parse_complete_callback([&]() { spdlog::set_level(spdlog::level::from_str(log_level)); });
   try {

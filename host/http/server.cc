@@ -15,6 +15,8 @@
 #include <random>
 #include <thread>
 
+#include "analysis/ahp.h"
+#include "analysis/calibrate.h"
 #include "io/case_reader.h"
 #include "service/decision_log.h"
 #include "policy/evaluator.h"
@@ -689,6 +691,55 @@ struct Server::Impl {
 
   // ---- POST /v1/reload ------------------------------------------------------
 
+  // ---- decision analysis (docs/policy-authors.md) ----------------------------
+
+  static std::string diagnostics_text(const RulesError& e) {
+    std::string m;
+    for (const auto& d : e.diagnostics()) m += (m.empty() ? "" : "\n") + d.str();
+    return m;
+  }
+
+  // The judgement file (YAML or JSON) in, the weights and consistency out;
+  // 422 with the same document when the judgements are inconsistent.
+  void ahp_endpoint(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    std::string body;
+    if (!read_body(req, res, reader, o.max_body_bytes, &body)) return;
+    try {
+      AhpResult r = run_ahp(body, "request");
+      res.status = r.consistent ? 200 : 422;
+      res.set_content(ahp_json(r), "application/json");
+    } catch (const RulesError& e) {
+      send_error(res, 400, ErrorKind::kParse, diagnostics_text(e));
+    }
+  }
+
+  // Past cases (YAML or JSON, each with `decided`) in, the calibration of the
+  // policy in force out. ?thresholds=true fits the thresholds too,
+  // ?leave_one_out=false skips the per-case refits.
+  void calibrate_endpoint(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    CalibrationOptions co;
+    for (const auto& [k, v] : req.params) {
+      if (k != "thresholds" && k != "leave_one_out")
+        return send_error(res, 400, ErrorKind::kBadRequest,
+                          "unknown query parameter '" + k + "' (/v1/calibrate takes thresholds, leave_one_out)");
+      if (v != "true" && v != "false")
+        return send_error(res, 400, ErrorKind::kBadRequest, k + " must be true or false, not '" + v + "'");
+      (k == "thresholds" ? co.thresholds : co.leave_one_out) = v == "true";
+    }
+    std::string body;
+    if (!read_body(req, res, reader, o.max_batch_bytes, &body)) return;
+    auto snap = store.current();
+    try {
+      std::vector<PastCase> past = read_past_cases(body, "request", snap->policy->schema());
+      Calibration c = calibrate(snap->policy, past, co);
+      revision_headers(res, *snap);
+      res.status = 200;
+      res.set_content(calibration_json(c), "application/json");
+    } catch (const RulesError& e) {
+      send_error(res, 400, ErrorKind::kCase, diagnostics_text(e));
+    }
+  }
+
   void reload_endpoint(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     std::string body;
     if (!read_body(req, res, reader, o.max_body_bytes, &body)) return;
@@ -951,6 +1002,10 @@ struct Server::Impl {
                                   const httplib::ContentReader& reader) { batch(req, res, reader); });
     http.Post("/v1/reload", [this](const httplib::Request& req, httplib::Response& res,
                                    const httplib::ContentReader& reader) { reload_endpoint(req, res, reader); });
+    http.Post("/v1/weights/ahp", [this](const httplib::Request& req, httplib::Response& res,
+                                        const httplib::ContentReader& reader) { ahp_endpoint(req, res, reader); });
+    http.Post("/v1/calibrate", [this](const httplib::Request& req, httplib::Response& res,
+                                      const httplib::ContentReader& reader) { calibrate_endpoint(req, res, reader); });
     http.Get("/v1/plugins", [this](const httplib::Request& req, httplib::Response& res) { plugins_endpoint(req, res); });
     http.Get("/v1/rules", [this](const httplib::Request& req, httplib::Response& res) { rules_endpoint(req, res); });
     http.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) { metrics_endpoint(req, res); });
