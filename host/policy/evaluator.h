@@ -1,6 +1,6 @@
 // Deciding cases: each criterion's plugin votes, the votes are combined by
 // weight, the overrides are checked in order, and the thresholds give the
-// verdict (shared/spec/criteria.md section 4).
+// verdict (docs/criteria.md section 6).
 #ifndef INSOURCE_HOST_EVALUATOR_H_
 #define INSOURCE_HOST_EVALUATOR_H_
 
@@ -39,7 +39,7 @@ struct Decision {
   std::vector<CriterionOutcome> criteria;  // as Policy::criteria()
 };
 
-// The tolerance of the threshold comparisons (criteria.md section 4).
+// The tolerance of the threshold comparisons (docs/criteria.md section 6).
 inline constexpr double kThresholdEpsilon = 1e-9;
 
 // The verdict the thresholds give for a total (with at least one voter).
