@@ -136,7 +136,8 @@ std::string stem_of(const std::string& label) {
 namespace {
 
 // JSON Lines: each non-empty line is one case; an error names its line.
-std::vector<CaseInput> read_json_lines(const std::string& text, const std::string& label, const FactSchema& schema) {
+std::vector<CaseInput> read_json_lines(const std::string& text, const std::string& label, const FactSchema& schema,
+                                       const InputLimits& limits) {
   std::vector<CaseInput> out;
   size_t line_no = 0, start = 0;
   while (start < text.size()) {
@@ -159,7 +160,7 @@ std::vector<CaseInput> read_json_lines(const std::string& text, const std::strin
     try {
       YAML::Node doc = YAML::Load(line);
       int l = 0, col = 0;
-      if (std::string too_big = check_yaml_limits(doc, input_limits(), &l, &col); !too_big.empty()) {
+      if (std::string too_big = check_yaml_limits(doc, limits, &l, &col); !too_big.empty()) {
         CaseInput bad;
         bad.id = fallback;
         bad.error = where + ":" + std::to_string(col) + ": " + too_big;
@@ -262,8 +263,8 @@ int invalid_utf8_line(std::string_view piece) {
 }  // namespace
 
 std::vector<CaseInput> read_cases(const std::string& text, const std::string& label, const FactSchema& schema,
-                                  int first_line) {
-  if (ends_with(label, ".jsonl") || ends_with(label, ".ndjson")) return read_json_lines(text, label, schema);
+                                  int first_line, const InputLimits& limits) {
+  if (ends_with(label, ".jsonl") || ends_with(label, ".ndjson")) return read_json_lines(text, label, schema, limits);
   std::vector<CaseInput> out;
   const std::string stem = stem_of(label);
   auto next_id = [&]() { return out.empty() ? stem : stem + "#" + std::to_string(out.size() + 1); };
@@ -289,7 +290,7 @@ std::vector<CaseInput> read_cases(const std::string& text, const std::string& la
       continue;
     }
     int l = 0, col = 0;
-    if (std::string too_big = check_yaml_limits(doc, input_limits(), &l, &col); !too_big.empty()) {
+    if (std::string too_big = check_yaml_limits(doc, limits, &l, &col); !too_big.empty()) {
       refuse(SourcePos{label, l ? l + base - 1 : 0, col}, too_big);
       continue;
     }
@@ -310,7 +311,7 @@ std::vector<CaseInput> read_cases(const std::string& text, const std::string& la
   return out;
 }
 
-std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema& schema) {
+std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema& schema, const InputLimits& limits) {
   std::string text;
   auto refused = [&](const std::string& why) {
     CaseInput bad;
@@ -321,10 +322,10 @@ std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema&
     return out;
   };
   if (path == "-") {
-    if (std::string why = read_bounded(std::cin, input_limits(), &text); !why.empty()) return refused(why);
-    return read_cases(text, "<stdin>", schema);
+    if (std::string why = read_bounded(std::cin, limits, &text); !why.empty()) return refused(why);
+    return read_cases(text, "<stdin>", schema, 1, limits);
   }
-  if (std::string big = check_file_size(path, input_limits()); !big.empty()) {
+  if (std::string big = check_file_size(path, limits); !big.empty()) {
     CaseInput bad;
     bad.id = stem_of(path);
     bad.error = path + ": " + big;
@@ -341,8 +342,8 @@ std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema&
     out.push_back(std::move(bad));
     return out;
   }
-  if (std::string why = read_bounded(in, input_limits(), &text); !why.empty()) return refused(why);
-  return read_cases(text, path, schema);
+  if (std::string why = read_bounded(in, limits, &text); !why.empty()) return refused(why);
+  return read_cases(text, path, schema, 1, limits);
 }
 
 }  // namespace insource

@@ -11,6 +11,7 @@
 
 #include "core/case.h"
 #include "core/fact_schema.h"
+#include "policy/input_limits.h"
 
 namespace insource {
 
@@ -25,11 +26,13 @@ struct CaseInput {
 // the id of a case that has none (the file name without extension, with
 // "#2", "#3" ... for later cases of the same file).
 // `first_line` is the line of `label` where `text` starts (for a document cut from a stream).
+// `limits` bounds the nesting and size of each document (the caller's --max-* flags).
 std::vector<CaseInput> read_cases(const std::string& text, const std::string& label, const FactSchema& schema,
-                                  int first_line = 1);
+                                  int first_line = 1, const InputLimits& limits = InputLimits{});
 
-// Reads a file ("-" is standard input).
-std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema& schema);
+// Reads a file ("-" is standard input), held to `limits`.
+std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema& schema,
+                                      const InputLimits& limits = InputLimits{});
 
 // Limits that keep hostile input from eating memory or time.
 inline constexpr size_t kMaxFactsPerCase = 4096;
