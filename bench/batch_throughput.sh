@@ -7,8 +7,8 @@ set -euo pipefail
 N=${1:-1000000}
 BUILD=${2:-build}
 here=$(cd "$(dirname "$0")" && pwd)
-data=${TMPDIR:-/tmp}/insource-bench-$N.jsonl
-[ -s "$data" ] || python3 "$here/gen_cases.py" "$N" > "$data"
+data=${TMPDIR:-/tmp}/insource-cases-$N.jsonl
+[ -s "$data" ] || /usr/bin/python3 "$here/../tools/gen_cases.py" "$N" > "$data"
 echo "input: $N cases, $(du -h "$data" | cut -f1) ($data)"
 cat "$data" > /dev/null  # warm the page cache
 

@@ -30,9 +30,9 @@ constexpr int kCases = 4096;
 
 PluginSet builtins() { return load_plugins({INSOURCE_PLUGIN_DIR}); }
 
-// Generated cases (bench/gen_cases.py), each line padded for simdjson.
+// Generated cases (tools/gen_cases.py), each line padded for simdjson.
 std::vector<std::string> generated_lines(int n, const std::string& extra_facts_json = {}) {
-  std::string cmd = "python3 " + std::string(INSOURCE_SOURCE_DIR) + "/bench/gen_cases.py " + std::to_string(n);
+  std::string cmd = "/usr/bin/python3 " + std::string(INSOURCE_SOURCE_DIR) + "/tools/gen_cases.py " + std::to_string(n);
   FILE* f = popen(cmd.c_str(), "r");
   std::vector<std::string> lines;
   char buf[8192];

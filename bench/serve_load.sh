@@ -29,9 +29,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-python3 "$here/gen_cases.py" 1 --seed 11 > "$work/single.json"
-python3 "$here/gen_cases.py" 1000 --seed 12 > "$work/batch.jsonl"
-python3 "$here/gen_cases.py" 200000 --seed 13 > "$work/big.jsonl"
+/usr/bin/python3 "$here/../tools/gen_cases.py" 1 --seed 11 > "$work/single.json"
+/usr/bin/python3 "$here/../tools/gen_cases.py" 1000 --seed 12 > "$work/batch.jsonl"
+/usr/bin/python3 "$here/../tools/gen_cases.py" 200000 --seed 13 > "$work/big.jsonl"
 
 "$bin" serve --listen 127.0.0.1:0 --threads "$SERVER_THREADS" --keep-alive-max 100000000 2> "$work/server.err" &
 pid=$!

@@ -1,4 +1,4 @@
-// The built-in "control" criterion (criteria.md section 3).
+// The built-in "control" criterion (docs/criteria.md section 5).
 //
 // Keeping work in house gives control over decisions and the speed to change
 // course, above all where institutional knowledge matters, where the work is

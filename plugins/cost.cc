@@ -1,4 +1,4 @@
-// The built-in "cost" criterion (criteria.md section 3).
+// The built-in "cost" criterion (docs/criteria.md section 5).
 //
 // In house, an hour of work costs the employee's fully loaded rate plus what
 // that hour would have earned on the staff's best other project (the

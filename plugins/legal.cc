@@ -1,4 +1,4 @@
-// The built-in "legal" criterion (criteria.md section 3).
+// The built-in "legal" criterion (docs/criteria.md section 5).
 //
 // Differences in international law make it harder to write a contract that
 // protects the company when a vendor falls short; regulated work and work

@@ -1,4 +1,4 @@
-// The built-in "security" criterion (criteria.md section 3).
+// The built-in "security" criterion (docs/criteria.md section 5).
 //
 // Letting a vendor's staff into the company's systems is a security risk, the
 // more so for back-office systems such as accounting and for sensitive data.

@@ -1,4 +1,4 @@
-// The built-in "training" criterion (criteria.md section 3).
+// The built-in "training" criterion (docs/criteria.md section 5).
 //
 // Employees already know the company's products, services and culture, so
 // for complex work insourcing can take less time and money to train for; a

@@ -52,9 +52,9 @@ std::string batch(const std::shared_ptr<const Policy>& p, const std::string& inp
   return read_file(out);
 }
 
-// N generated cases, the same for a seed, as JSON Lines (bench/gen_cases.py).
+// N generated cases, the same for a seed, as JSON Lines (tools/gen_cases.py).
 std::string generated(int n, int seed = 2429) {
-  std::string cmd = "python3 " + std::string(INSOURCE_SOURCE_DIR) + "/bench/gen_cases.py " + std::to_string(n) +
+  std::string cmd = "/usr/bin/python3 " + std::string(INSOURCE_SOURCE_DIR) + "/tools/gen_cases.py " + std::to_string(n) +
                     " --seed " + std::to_string(seed);
   std::string out;
   FILE* f = popen(cmd.c_str(), "r");

@@ -68,7 +68,7 @@ TEST(Cli, TheThreeExamplesGetTheirVerdicts) {
   EXPECT_EQ(lines[1]["rule"], "back-office-stays-in-house");
   EXPECT_EQ(lines[2]["verdict"], "outsource");
   EXPECT_TRUE(lines[2]["rule"].is_null());
-  // The JSON record's shape (criteria.md): weight, score, contribution, rationale.
+  // The JSON record's shape (docs/criteria.md): weight, score, contribution, rationale.
   const auto& cost = lines[2]["criteria"]["cost"];
   EXPECT_DOUBLE_EQ(cost["weight"].get<double>(), 0.30);
   EXPECT_NEAR(cost["score"].get<double>(), -0.56, 1e-12);

@@ -26,7 +26,7 @@ using insource::Type;
 
 const std::vector<std::string> kLevels = {"low", "medium", "high"};
 
-// The facts of criteria.md section 1 (slots in table order), the five
+// The facts of docs/criteria.md section 2 (slots in table order), the five
 // criteria's scores, total, and a few test-only facts.
 class Names {
  public:
@@ -226,7 +226,7 @@ TEST(ConditionDefaults, FullyBookedTeam) {
 }
 
 TEST(ConditionDefaults, CandyLaunch) {
-  // The example case of criteria.md section 1.
+  // The example case of docs/criteria.md section 1.
   Case c;
   c.num("cost.hours", 1200).num("cost.internal_rate", 85).num("cost.external_rate", 60);
   c.num("cost.opportunity_rate", 30).num("cost.transition", 5000).num("capacity.utilization", 1.0);

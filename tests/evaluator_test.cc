@@ -1,4 +1,4 @@
-// Combining votes (criteria.md section 4): renormalisation over voters,
+// Combining votes (docs/criteria.md section 6): renormalisation over voters,
 // contributions, thresholds at their edges, overrides in order with
 // three-valued conditions, and plugin faults.
 #include "test_util.h"

@@ -1,5 +1,5 @@
 // The five built-in criterion plugins, driven through their C ABI alone
-// (plugin_harness.h), against values worked out by hand from criteria.md
+// (plugin_harness.h), against values worked out by hand from docs/criteria.md
 // sections 1-3. Each expectation carries its arithmetic.
 #include "plugin_harness.h"
 
@@ -52,7 +52,7 @@ void expect_no_fallback(const insource_fact_decl& f) { EXPECT_EQ(f.fallback.type
 
 // ---------------------------------------------------------------- all five
 
-// The seed article's candy-launch case (criteria.md section 1), one criterion's share of it.
+// The seed article's candy-launch case (docs/criteria.md section 1), one criterion's share of it.
 struct Seed {
   std::string criterion;
   std::vector<Named> facts;
@@ -133,7 +133,7 @@ TEST_P(BuiltinPlugins, DescriptorMeetsTheAbi) {
     }
     if (f.type == INSOURCE_NUMBER) {
       EXPECT_NE(f.unit, nullptr) << f.name;
-      EXPECT_EQ(f.min, 0.0) << f.name;  // every number fact of criteria.md is >= 0 (or > 0)
+      EXPECT_EQ(f.min, 0.0) << f.name;  // every number fact of docs/criteria.md is >= 0 (or > 0)
       EXPECT_EQ(f.max, HUGE_VAL) << f.name;
     }
   }

@@ -68,10 +68,10 @@ std::vector<std::string> lines_of(const std::string& s) {
   return out;
 }
 
-// A JSON Lines batch: generated cases (bench/gen_cases.py), then lines that
+// A JSON Lines batch: generated cases (tools/gen_cases.py), then lines that
 // must become error records.
 std::string batch_input(int n) {
-  std::string cmd = "python3 " + std::string(INSOURCE_SOURCE_DIR) + "/bench/gen_cases.py " + std::to_string(n);
+  std::string cmd = "/usr/bin/python3 " + std::string(INSOURCE_SOURCE_DIR) + "/tools/gen_cases.py " + std::to_string(n);
   FILE* p = popen(cmd.c_str(), "r");
   std::string text;
   char buf[4096];

@@ -61,6 +61,7 @@ bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::v
 void register_decide(CLI::App& app, int* exit_code);
 void register_check(CLI::App& app, int* exit_code);
 void register_plugins(CLI::App& app, int* exit_code);
+void register_facts(CLI::App& app, int* exit_code);
 void register_test(CLI::App& app, int* exit_code);
 void register_explain(CLI::App& app, int* exit_code);
 void register_diff(CLI::App& app, int* exit_code);

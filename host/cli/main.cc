@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   insource::cli::register_decide(app, &exit_code);
   insource::cli::register_check(app, &exit_code);
   insource::cli::register_plugins(app, &exit_code);
+  insource::cli::register_facts(app, &exit_code);
   insource::cli::register_test(app, &exit_code);
   insource::cli::register_explain(app, &exit_code);
   insource::cli::register_diff(app, &exit_code);

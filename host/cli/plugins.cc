@@ -2,32 +2,13 @@
 #include <iostream>
 
 #include "common.h"
+#include "tools/decl_json.h"
+#include "decl_text.h"
+#include "io/json_text.h"
 
 namespace insource::cli {
 
 namespace {
-
-std::string fallback_text(const FactDecl& f) {
-  if (!f.has_fallback) return f.required ? "required" : "optional";
-  switch (f.type) {
-    case Type::kNumber: return "default " + format_number(f.fallback_number);
-    case Type::kBool: return std::string("default ") + (f.fallback_bool ? "true" : "false");
-    case Type::kString: return "default \"" + f.fallback_string + "\"";
-    case Type::kAbsent: break;
-  }
-  return "";
-}
-
-std::string range_text(const FactDecl& f) {
-  std::string out;
-  if (!f.allowed.empty()) {
-    for (const auto& a : f.allowed) out += (out.empty() ? "" : "|") + a;
-    return " {" + out + "}";
-  }
-  if (f.min != -HUGE_VAL) out += std::string(f.min_exclusive ? " >" : " >=") + format_number(f.min);
-  if (f.max != HUGE_VAL) out += " <=" + format_number(f.max);
-  return out;
-}
 
 void print_plugin(const Plugin& p) {
   std::cout << p.criterion() << ": " << p.name() << " " << p.version() << " (ABI " << p.abi_major() << "."
@@ -38,7 +19,7 @@ void print_plugin(const Plugin& p) {
             << "  score range: [" << format_number(p.score_min()) << ", " << format_number(p.score_max()) << "]\n";
   std::cout << "  facts:\n";
   for (const FactDecl& f : p.facts()) {
-    std::cout << "    " << f.name << ": " << type_name(f.type) << range_text(f) << ", " << fallback_text(f);
+    std::cout << "    " << f.name << ": " << type_name(f.type) << fact_range_text(f) << ", " << fact_fallback_text(f);
     if (!f.unit.empty()) std::cout << ", " << f.unit;
     if (!f.description.empty()) std::cout << " - " << f.description;
     std::cout << "\n";
@@ -53,16 +34,30 @@ void print_plugin(const Plugin& p) {
   }
 }
 
+struct PluginsOptions {
+  EngineOptions engine;
+  std::string format = "text";
+};
+
 }  // namespace
 
 void register_plugins(CLI::App& app, int* exit_code) {
-  auto o = std::make_shared<EngineOptions>();
+  auto o = std::make_shared<PluginsOptions>();
   CLI::App* cmd = app.add_subcommand("plugins", "List the loaded plugins: file, version, ABI, facts and parameters");
-  add_plugin_options(cmd, o.get());
+  add_plugin_options(cmd, &o->engine);
+  cmd->add_option("--format", o->format, "text, or json (an array with one object per plugin, for tools)")
+      ->check(CLI::IsMember({"text", "json"}));
   cmd->callback([o, exit_code]() {
     PluginSet set;
-    if (!load_plugin_set(*o, &set)) {
+    if (!load_plugin_set(o->engine, &set)) {
       *exit_code = kExitUsage;
+      return;
+    }
+    if (o->format == "json") {
+      nlohmann::ordered_json list = nlohmann::ordered_json::array();
+      for (const auto& p : set.plugins) list.push_back(plugin_json(*p));
+      std::cout << json_text(list, 2) << "\n";
+      *exit_code = kExitOk;
       return;
     }
     if (set.plugins.empty()) std::cout << "no plugins found (search path: see --plugins and INSOURCE_PLUGIN_PATH)\n";

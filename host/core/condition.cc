@@ -1,6 +1,6 @@
 // The condition language of override rules: lexer, recursive-descent parser,
 // static type checking, and a flat pre-order node array that is evaluated
-// with three-valued logic. See condition.h and shared/spec/rules.md.
+// with three-valued logic. See condition.h and docs/rules.md.
 //
 // Layout of a compiled condition: `nodes` holds one Node per sub-expression
 // in pre-order; a node's children follow it, and Node::end is the index just

@@ -1,4 +1,4 @@
-// The condition language of override rules (`when:`), see shared/spec/rules.md.
+// The condition language of override rules (`when:`), see docs/rules.md.
 //
 // A condition is compiled once, when the rules load: names are resolved to
 // slots, types are checked, and the result is a flat tree that evaluates a

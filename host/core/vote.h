@@ -24,7 +24,7 @@ struct Thresholds {
   double outsource = -0.20;
 };
 
-// The allowance of the threshold comparisons.
+// The allowance of the threshold comparisons (docs/criteria.md section 6).
 inline constexpr double kThresholdEpsilon = 1e-9;
 
 // The totals at which the band changes: {insource - eps, outsource + eps}.

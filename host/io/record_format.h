@@ -20,7 +20,7 @@ void append_number(std::string* out, double d);
 
 // Appends d rounded to 12 decimal places, without trailing zeros (0.25,
 // -0.333333333333, 1). The compact batch record uses it: an error below
-// 5e-13 is far inside the spec's 1e-9, and it costs a tenth of the shortest
+// 5e-13 is far inside the 1e-9 allowance of docs/criteria.md, and it costs a tenth of the shortest
 // round-trip form (six of those were a quarter of the time of a case).
 // `decide` and `batch --detail` keep full round-trip precision.
 void append_fixed12(std::string* out, double d);

@@ -1,6 +1,6 @@
 // Deciding cases: each criterion's plugin votes, the votes are combined by
 // weight, the overrides are checked in order, and the thresholds give the
-// verdict (shared/spec/criteria.md section 4).
+// verdict (docs/criteria.md section 6).
 #ifndef INSOURCE_HOST_EVALUATOR_H_
 #define INSOURCE_HOST_EVALUATOR_H_
 

@@ -468,7 +468,7 @@ class Resolver {
     return out + back_to.filename().string();
   }
 
-  // A child applied over its parent (rules.md, `extends`).
+  // A child applied over its parent (docs/rules.md, `extends`).
   void apply(FileRules& child, RulesDoc* doc) {
     if (child.has_name) doc->name = child.name;
     if (child.has_description) doc->description = child.description;

@@ -1,4 +1,4 @@
-// The rules file (shared/spec/rules.md) as read from YAML, with `extends`
+// The rules file (docs/rules.md) as read from YAML, with `extends`
 // resolved, before it is bound to plugins. Every element keeps its position
 // so that later checks can point at file:line:column.
 #ifndef INSOURCE_HOST_RULES_H_

@@ -185,7 +185,7 @@ def compare(eng, ref):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--insource", required=True, help="the insource binary")
-    ap.add_argument("--gen", required=True, help="gen_cases.py")
+    ap.add_argument("--gen", required=True, help="tools/gen_cases.py")
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=2429)
     ap.add_argument("--flat", action="store_true", help="dotted fact names instead of nested maps")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Independent reference implementation of shared/spec/criteria.md (default policy).
+"""Independent reference implementation of docs/criteria.md (default policy).
 
-Written from the spec alone, to check the engine against it: case facts (nested maps
+Written apart from the C++ code, to check the engine against it: case facts (nested maps
 flatten to dotted names), the five built-in criteria, abstentions, the weighted vote with
 renormalisation over the voters, the three default overrides with three-valued logic, and
 the thresholds with their 1e-9 allowance. Python 3, standard library only.
@@ -13,7 +13,7 @@ the thresholds with their 1e-9 allowance. Python 3, standard library only.
 """
 import math
 
-# ---------------------------------------------------------------- defaults (criteria.md)
+# ---------------------------------------------------------------- defaults (docs/criteria.md)
 
 WEIGHTS = {"cost": 0.30, "control": 0.25, "security": 0.20, "legal": 0.15, "training": 0.10}
 PARAMS = {"cost": {"vendor_overhead": 0.10}, "security": {"certified_discount": 0.5}}
@@ -53,7 +53,7 @@ DEFAULTS = {"cost.opportunity_rate": 0.0, "cost.transition": 0.0, "security.vend
 
 
 class CaseError(ValueError):
-    """A case that the spec says must be rejected (bad fact shape or a missing required fact)."""
+    """A case that docs/criteria.md says must be rejected (bad fact shape or a missing required fact)."""
 
 
 # ---------------------------------------------------------------- facts
@@ -71,7 +71,7 @@ def flatten(facts, prefix=""):
 
 
 def check_facts(case_id, facts):
-    """Reject the shapes criteria.md section 1 calls errors; return the flat facts."""
+    """Reject the shapes docs/criteria.md section 1 calls errors; return the flat facts."""
     for name, value in facts.items():
         spec = FACTS.get(name)
         if spec is None:
