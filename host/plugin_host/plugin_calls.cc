@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -83,8 +85,17 @@ void guard_plugin_calls() {
 }
 
 void* plugin_log_context(const char* plugin_name) {
-  // Never freed: a plugin's thread may hold it as long as the process lives.
-  return new PluginLogContext{plugin_text(plugin_name ? plugin_name : "?")};
+  // One context per plugin name, never freed: a plugin's thread may hold it
+  // as long as the process lives. Interning keeps a server that reloads its
+  // policy from growing, and the table (itself never destroyed, so no exit
+  // order can free it under a late log call) keeps every context reachable.
+  static std::mutex mutex;
+  static auto* contexts = new std::map<std::string, std::unique_ptr<PluginLogContext>, std::less<>>();
+  std::string name = plugin_text(plugin_name ? plugin_name : "?");
+  std::lock_guard lock(mutex);
+  auto& slot = (*contexts)[name];
+  if (!slot) slot = std::make_unique<PluginLogContext>(PluginLogContext{std::move(name)});
+  return slot.get();
 }
 
 void plugin_log(void* context, uint32_t level, const char* message) noexcept {

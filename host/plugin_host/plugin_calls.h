@@ -46,7 +46,8 @@ class PluginCallScope {
 void guard_plugin_calls();
 
 // The log callback given to every plugin (insource_host::log). `context`
-// is a PluginLogContext, made by plugin_log_context() and never freed.
+// is a PluginLogContext, made by plugin_log_context(): one per plugin name,
+// never freed.
 void plugin_log(void* context, uint32_t level, const char* message) noexcept;
 void* plugin_log_context(const char* plugin_name);
 
