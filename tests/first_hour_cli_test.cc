@@ -4,6 +4,8 @@
 // skipped plugin files, and the server's content-type message.
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "policy_tools_util.h"
@@ -82,6 +84,41 @@ TEST(FirstHour, ANearLevelAndAYesForABoolGetHints) {
   EXPECT_TRUE(contains(r.err, "near.yaml:4:30: case near: fact control.core_competence")) << r.err;
   std::string upper = write_scratch("upper.yaml", "id: upper\nfacts:\n  security: {system_access: Back-Office}\n");
   EXPECT_TRUE(contains(run_cli("decide " + upper).err, "(did you mean 'back_office'?)"));
+}
+
+TEST(FirstHour, AJsonCaseWithSeveralBadFactsReportsThemAll) {
+  // The same three problems as one JSON text spread over lines, as a JSON
+  // Lines record, and through batch: each named, with its line.
+  const std::string facts =
+      "\"cost\": {\"hours\": \"many\",\n"
+      "  \"internal_rate\": -5, \"external_rate\": 60},\n"
+      "  \"security\": {\"system_acess\": \"vendor\"}";
+  std::string json = write_scratch("several.json", "{\"id\": \"s\",\n \"facts\": {" + facts + "}}\n");
+  auto r = run_cli("decide " + json);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "several.json:2: case s: fact cost.hours must be a number, not the string \"many\"")) << r.err;
+  EXPECT_TRUE(contains(r.err, "several.json:3: case s: fact cost.internal_rate must be >= 0, not -5")) << r.err;
+  EXPECT_TRUE(contains(r.err, "several.json:4: case s: unknown fact 'security.system_acess' (did you mean "
+                              "'security.system_access'?)"))
+      << r.err;
+
+  std::string line = "{\"id\": \"s\", \"facts\": {" + facts + "}}";
+  line.erase(std::remove(line.begin(), line.end(), '\n'), line.end());
+  std::string jsonl = write_scratch("several.jsonl", "\n" + line + "\n");
+  r = run_cli("decide " + jsonl);
+  EXPECT_EQ(r.status, 1);
+  for (const char* problem : {"fact cost.hours must be a number", "fact cost.internal_rate must be >= 0",
+                              "unknown fact 'security.system_acess'"})
+    EXPECT_TRUE(contains(r.err, std::string("several.jsonl:2: case s: ") + problem)) << r.err;
+
+  auto b = run_cli("batch " + jsonl);
+  EXPECT_EQ(b.status, 1);
+  auto record = nlohmann::json::parse(b.out.substr(0, b.out.find('\n')));
+  EXPECT_EQ(record["error"]["kind"], "case");
+  const std::string message = record["error"]["message"];
+  EXPECT_TRUE(contains(message, "fact cost.hours must be a number")) << message;
+  EXPECT_TRUE(contains(message, "several.jsonl:2: case s: fact cost.internal_rate must be >= 0, not -5")) << message;
+  EXPECT_TRUE(contains(message, "several.jsonl:2: case s: unknown fact 'security.system_acess'")) << message;
 }
 
 TEST(FirstHour, AFileThatCannotBeReadSaysWhy) {

@@ -38,6 +38,15 @@ std::string CaseInput::format_error() const {
   return out + ": " + message;
 }
 
+void append_case_problem(std::string* message, const SourcePos& pos, std::string_view id, std::string_view problem) {
+  *message += '\n';
+  *message += pos.str();
+  *message += ": case ";
+  *message += id;
+  *message += ": ";
+  *message += problem;
+}
+
 std::string default_case_id(uint64_t line) { return "line-" + std::to_string(line); }
 
 namespace {
@@ -101,14 +110,8 @@ class CaseBuilder {
       if (!id_.empty()) in.id = id_;
       in.line = first.pos.line;
       in.column = first.pos.column;
-      for (size_t i = 1; i < fact_problems_.size(); ++i) {
-        in.message += '\n';
-        in.message += fact_problems_[i].pos.str();
-        in.message += ": case ";
-        in.message += in.id;
-        in.message += ": ";
-        in.message += fact_problems_[i].message;
-      }
+      for (size_t i = 1; i < fact_problems_.size(); ++i)
+        append_case_problem(&in.message, fact_problems_[i].pos, in.id, fact_problems_[i].message);
     }
     fact_problems_.clear();
     id_.clear();

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/case.h"
+#include "core/source_pos.h"
 #include "core/fact_schema.h"
 
 namespace insource {
@@ -47,6 +48,11 @@ struct CaseInput {
   std::string error;
   std::string format_error() const;
 };
+
+// Appends another problem of the same case to a CaseInput's message, on its
+// own line and worded as format_error() words the first, so every reader
+// lists a case's bad facts alike.
+void append_case_problem(std::string* message, const SourcePos& pos, std::string_view id, std::string_view problem);
 
 // The id of a case that gives none: "line-N", N the line where it starts.
 std::string default_case_id(uint64_t line);

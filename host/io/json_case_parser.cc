@@ -410,6 +410,10 @@ JsonCaseParser::Result JsonCaseParser::diagnose(const char* data, size_t len, si
   c->title.clear();
   c->facts.assign(fact_count_, make_absent());
   path_.clear();
+  data_ = data;
+  fact_failed_ = false;
+  first_offset_ = 0;
+  more_.clear();
   if (++generation_ == 0) {
     std::fill(group_seen_.begin(), group_seen_.end(), 0);
     generation_ = 1;
@@ -474,7 +478,7 @@ JsonCaseParser::Result JsonCaseParser::diagnose(const char* data, size_t len, si
     od::value& v = field.value();
     if (key == "id") {
       if (have_id) {
-        *error = "key 'id' is given twice";
+        note_problem("key 'id' is given twice", nullptr, error);
         return Result::kCaseError;
       }
       have_id = true;
@@ -486,28 +490,28 @@ JsonCaseParser::Result JsonCaseParser::diagnose(const char* data, size_t len, si
       } else if (t == od::json_type::number) {
         id = raw_token(v);  // a numeric id, as written
       } else {
-        *error = "\"id\" must be a string, not " + describe_json(v);
+        note_problem("\"id\" must be a string, not " + describe_json(v), nullptr, error);
         return Result::kCaseError;
       }
       c->id.assign(id);
     } else if (key == "facts") {
       if (have_facts) {
-        *error = "key 'facts' is given twice";
+        note_problem("key 'facts' is given twice", nullptr, error);
         return Result::kCaseError;
       }
       have_facts = true;
       od::object facts;
       if (auto e = v.get_object().get(facts)) {
         if (e != simdjson::INCORRECT_TYPE) return fail_json(e);
-        *error = "\"facts\" must be a map, not " + describe_json(v);
+        note_problem("\"facts\" must be a map, not " + describe_json(v), nullptr, error);
         return Result::kCaseError;
       }
       Result r = walk(facts, 0, 0, c, error);
-      if (r != Result::kOk) return r;
+      if (r != Result::kOk) return r;  // a parse error: the bad facts before it are moot
     } else if (key == "title" || key == "description") {
       bool& have = key == "title" ? have_title : have_description;
       if (have) {
-        *error = "key '" + std::string(key) + "' is given twice";
+        note_problem("key '" + std::string(key) + "' is given twice", nullptr, error);
         return Result::kCaseError;
       }
       have = true;
@@ -515,14 +519,14 @@ JsonCaseParser::Result JsonCaseParser::diagnose(const char* data, size_t len, si
       od::json_type t;
       if (auto e = v.type().get(t)) return fail_json(e);
       if (t != od::json_type::string) {
-        *error = "\"" + std::string(key) + "\" must be a string, not " + describe_json(v);
+        note_problem("\"" + std::string(key) + "\" must be a string, not " + describe_json(v), nullptr, error);
         return Result::kCaseError;
       }
       if (auto e = v.get_string().get(text)) return fail_json(e);
       if (key == "title") c->title.assign(text);
     } else {
       std::string near = closest_name(key, {"id", "title", "description", "facts"});
-      *error = "unknown key '" + std::string(key) + "' in a case" + (near.empty() ? "" : " (did you mean '" + near + "'?)");
+      note_problem("unknown key '" + std::string(key) + "' in a case" + (near.empty() ? "" : " (did you mean '" + near + "'?)"), nullptr, error);
       return Result::kCaseError;
     }
   }
@@ -532,20 +536,31 @@ JsonCaseParser::Result JsonCaseParser::diagnose(const char* data, size_t len, si
     return Result::kParseError;
   }
   if (!have_facts) {
-    *error = "the case has no \"facts\"";
+    note_problem("the case has no \"facts\"", nullptr, error);
     return Result::kCaseError;
   }
-  return Result::kOk;
+  return fact_failed_ ? Result::kCaseError : Result::kOk;
+}
+
+void JsonCaseParser::note_problem(std::string message, const char* at, std::string* error) {
+  const size_t offset = at && data_ && at >= data_ ? static_cast<size_t>(at - data_) : 0;
+  if (!fact_failed_) {
+    *error = std::move(message);
+    fact_failed_ = true;
+    first_offset_ = offset;
+    return;
+  }
+  more_.push_back({offset, std::move(message)});
 }
 
 // Inlined into walk(): called out of line, the value is spilled and reloaded
 // with one wide load, a store-forwarding stall on every fact.
 [[gnu::always_inline]] inline JsonCaseParser::Result JsonCaseParser::read_value(od::value& v, od::json_type t,
-                                                                               uint32_t slot, Case* c,
+                                                                               uint32_t slot, const char* at, Case* c,
                                                                                std::string* error) {
   const FactInfo& info = schema_.at(slot);
   auto fail = [&](const std::string& problem) {
-    *error = "fact " + info.decl.name + " " + problem;
+    note_problem("fact " + info.decl.name + " " + problem, at, error);
     return Result::kCaseError;
   };
   if (c->facts[slot].type != INSOURCE_ABSENT) return fail("is given twice");
@@ -620,6 +635,7 @@ JsonCaseParser::Result JsonCaseParser::walk(od::object obj, uint32_t node, int d
       *error = std::string("invalid JSON: ") + simdjson::error_message(e);
       return Result::kParseError;
     }
+    const char* key_at = field.key().raw();  // before read_key(), which consumes it
     std::string_view key;
     if (auto e = read_key(field, &key)) {
       *error = std::string("invalid JSON: ") + simdjson::error_message(e);
@@ -637,8 +653,9 @@ JsonCaseParser::Result JsonCaseParser::walk(od::object obj, uint32_t node, int d
     if (at == 0) {
       std::string name = path_name(key);
       std::string near = schema_.suggest(name);
-      *error = "unknown fact '" + name + "'" + (near.empty() ? "" : " (did you mean '" + near + "'?)");
-      return Result::kCaseError;
+      note_problem("unknown fact '" + name + "'" + (near.empty() ? "" : " (did you mean '" + near + "'?)"), key_at,
+                   error);
+      continue;
     }
     od::json_type t;
     if (auto e = v.type().get(t)) {
@@ -648,8 +665,8 @@ JsonCaseParser::Result JsonCaseParser::walk(od::object obj, uint32_t node, int d
     if (t == od::json_type::object && !nodes_[at].children.empty()) {
       od::object inner;
       if (group_seen_[at] == generation_) {
-        *error = "fact '" + path_name(key) + "' is given twice";
-        return Result::kCaseError;
+        note_problem("fact '" + path_name(key) + "' is given twice", key_at, error);
+        continue;
       }
       group_seen_[at] = generation_;
       if (auto e = v.get_object().get(inner)) {
@@ -659,15 +676,16 @@ JsonCaseParser::Result JsonCaseParser::walk(od::object obj, uint32_t node, int d
       path_.push_back(key);
       Result r = walk(inner, at, depth + 1, c, error);
       path_.pop_back();
-      if (r != Result::kOk) return r;
+      if (r == Result::kParseError) return r;
       continue;
     }
     if (nodes_[at].slot < 0) {
-      *error = "'" + path_name(key) + "' is a group of facts, not a fact: give it as a map, not " + describe_json(v);
-      return Result::kCaseError;
+      note_problem("'" + path_name(key) + "' is a group of facts, not a fact: give it as a map, not " + describe_json(v),
+                   key_at, error);
+      continue;
     }
-    Result r = read_value(v, t, static_cast<uint32_t>(nodes_[at].slot), c, error);
-    if (r != Result::kOk) return r;
+    Result r = read_value(v, t, static_cast<uint32_t>(nodes_[at].slot), key_at, c, error);
+    if (r == Result::kParseError) return r;  // a bad fact (kCaseError) is noted: on to the next
   }
   return Result::kOk;
 }

@@ -32,6 +32,17 @@ class JsonCaseParser {
   // was read before the problem).
   Result parse(const char* data, size_t len, size_t capacity, Case* c, std::string* error);
 
+  // A problem with a case after the first: on kCaseError, `error` holds the
+  // first one and these the rest, so one run shows every bad fact. `offset`
+  // is the byte (from `data`) where its key starts, for its line.
+  struct Problem {
+    size_t offset;
+    std::string message;
+  };
+  const std::vector<Problem>& more_problems() const { return more_; }
+  // Where the first problem's key starts (0: the case itself is the problem).
+  size_t first_problem_offset() const { return first_offset_; }
+
  private:
   // A trie node: the segments below it, and the fact slot it names (or -1).
   struct Node {
@@ -58,9 +69,12 @@ class JsonCaseParser {
   bool walk_fast(simdjson::ondemand::object& obj, uint32_t node, int depth, Case* c);
   Result diagnose(const char* data, size_t len, size_t capacity, Case* c, std::string* error);
   Result walk(simdjson::ondemand::object obj, uint32_t node, int depth, Case* c, std::string* error);
-  Result read_value(simdjson::ondemand::value& v, simdjson::ondemand::json_type t, uint32_t slot, Case* c,
-                    std::string* error);
+  Result read_value(simdjson::ondemand::value& v, simdjson::ondemand::json_type t, uint32_t slot, const char* at,
+                    Case* c, std::string* error);
   static bool allowed(const std::vector<std::string>& values, std::string_view s);
+  // Records a problem with one fact and lets the walk go on: the first one
+  // goes to *error, the others to more_.
+  void note_problem(std::string message, const char* at, std::string* error);
 
   // What a value of a slot must be, for the inline check of the common case.
   struct FastCheck {
@@ -91,6 +105,10 @@ class JsonCaseParser {
   std::vector<uint32_t> group_seen_;
   uint32_t generation_ = 0;
   size_t fact_count_ = 0;
+  const char* data_ = nullptr;  // of the parse being diagnosed
+  bool fact_failed_ = false;    // a note_problem() in this parse
+  size_t first_offset_ = 0;
+  std::vector<Problem> more_;
 };
 
 // Appends `s` as a JSON string (quoted and escaped) to `out`.

@@ -33,6 +33,13 @@ CaseInput read_one(JsonCaseParser& parser, std::string* buffer, std::string_view
   if (r != JsonCaseParser::Result::kOk) {
     in.kind = r == JsonCaseParser::Result::kParseError ? InputErrorKind::kParse : InputErrorKind::kCase;
     in.message = std::move(message);
+    if (r == JsonCaseParser::Result::kCaseError) {
+      // Each problem on the line of its key (a case spread over lines).
+      in.line = line + count_newlines(text.substr(offset), parser.first_problem_offset());
+      for (const JsonCaseParser::Problem& p : parser.more_problems())
+        append_case_problem(&in.message, {label, line + count_newlines(text.substr(offset), p.offset), 0}, in.id,
+                            p.message);
+    }
     return in;
   }
   // The string facts point into the parser: the case keeps its own copies.

@@ -339,8 +339,19 @@ class Worker {
         // No case and no error (a trailing blank line above all).
       } else if (!out_of_time(c, line)) {
         auto r = json_.parse(base + pos, len, c->data.size() - pos, &case_, &message_);
-        if (r == JsonCaseParser::Result::kOk) decide(c, line, text);
-        else error(c, line, case_.id, r == JsonCaseParser::Result::kParseError ? BatchErrorKind::kParse : BatchErrorKind::kCase, message_);
+        if (r == JsonCaseParser::Result::kOk) {
+          decide(c, line, text);
+        } else if (r == JsonCaseParser::Result::kParseError) {
+          error(c, line, case_.id, BatchErrorKind::kParse, message_);
+        } else {
+          // Every bad fact, each on its line as the other readers list them.
+          if (!json_.more_problems().empty()) {
+            const std::string id = case_.id.empty() ? default_case_id(line) : case_.id;
+            for (const JsonCaseParser::Problem& p : json_.more_problems())
+              append_case_problem(&message_, {o_.label, static_cast<int>(line), 0}, id, p.message);
+          }
+          error(c, line, case_.id, BatchErrorKind::kCase, message_);
+        }
       }
       pos = end + 1;
       ++line;
