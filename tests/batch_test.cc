@@ -103,8 +103,11 @@ TEST(Batch, CompactRecordsAgreeWithDecide) {
     EXPECT_NEAR(compact["total"].get<double>(), full["total"].get<double>(), 5e-13);
     EXPECT_EQ(compact["rule"], full["rule"]);
     for (auto& [name, c] : full["criteria"].items()) {
-      if (c.contains("abstained")) EXPECT_TRUE(compact["scores"][name].is_null()) << name;
-      else EXPECT_NEAR(compact["scores"][name].get<double>(), c["score"].get<double>(), 5e-13) << name;
+      if (c.contains("abstained")) {
+        EXPECT_TRUE(compact["scores"][name].is_null()) << name;
+      } else {
+        EXPECT_NEAR(compact["scores"][name].get<double>(), c["score"].get<double>(), 5e-13) << name;
+      }
     }
   }
 }

@@ -55,7 +55,9 @@ std::string serve_log(const test::TempDir& d, int n, int more) {
     auto c = s.client();
     for (int i = 0; i < round; ++i) EXPECT_EQ(c->Post("/v1/decide", a_case(++k), "application/json")->status, 200);
     if (round == n) {
-      auto b = c->Post("/v1/batch", a_case(++k) + "\n" + a_case(++k) + "\n" + a_case(++k) + "\n", "application/x-ndjson");
+      std::string body;
+      for (int j = 0; j < 3; ++j) body += a_case(++k) + "\n";
+      auto b = c->Post("/v1/batch", body, "application/x-ndjson");
       EXPECT_TRUE(b);
     }
     EXPECT_EQ(s.stop(), 0);

@@ -218,7 +218,9 @@ TEST(HostileInput, YamlCaseTable) {
     std::string e = case_problem(*p, row.text);
     if (std::string(row.expect).empty()) {
       // Accepted; a NUL may also be refused, but cleanly.
-      if (std::string(row.name) != "NUL byte") EXPECT_EQ(e, "") << row.name;
+      if (std::string(row.name) != "NUL byte") {
+        EXPECT_EQ(e, "") << row.name;
+      }
     } else {
       EXPECT_NE(e.find(row.expect), std::string::npos) << row.name << ": " << e;
     }
@@ -281,8 +283,11 @@ TEST(HostileInput, RulesTable) {
   };
   for (const Row& row : rows) {
     std::string e = rules_problem(row.text);
-    if (std::string(row.expect).empty()) EXPECT_EQ(e, "") << row.name;
-    else EXPECT_NE(e.find(row.expect), std::string::npos) << row.name << ": " << e;
+    if (std::string(row.expect).empty()) {
+      EXPECT_EQ(e, "") << row.name;
+    } else {
+      EXPECT_NE(e.find(row.expect), std::string::npos) << row.name << ": " << e;
+    }
   }
 }
 

@@ -148,7 +148,9 @@ TEST(PluginContract, BatchWithFourJobsKeepsEachInstanceOnOneThread) {
     EXPECT_GE(c.created_on.size(), 5u);
     // In process every instance is destroyed; a worker process is ended with
     // the run, and the instances in it end with it, undestroyed.
-    if (!isolate) EXPECT_EQ(c.destroyed_on.size(), c.created_on.size()) << "every instance is destroyed";
+    if (!isolate) {
+      EXPECT_EQ(c.destroyed_on.size(), c.created_on.size()) << "every instance is destroyed";
+    }
     if (!isolate) {
       std::set<long> threads;
       for (const auto& [inst, t] : c.created_on) threads.insert(t);

@@ -57,14 +57,14 @@ TEST(PluginProcess, APluginsStdoutNeverReachesTheHostsOutput) {
   EXPECT_EQ(r.status, 0) << r.err;
   std::istringstream in(r.out);
   int n = 0;
-  for (std::string line; std::getline(in, line); ++n) EXPECT_NO_THROW((void)nlohmann::json::parse(line)) << line;
+  for (std::string line; std::getline(in, line); ++n) EXPECT_TRUE(nlohmann::json::accept(line)) << line;
   EXPECT_EQ(n, 200);
   // The banner of its static constructor and its prints went to stderr.
   EXPECT_TRUE(contains(r.err, "rude plugin banner")) << r.err.substr(0, 500);
   EXPECT_TRUE(contains(r.err, "rude plugin prints in evaluate"));
   auto d = run_cli("decide --format json" + base() + write_scratch("rude-print.yaml", rude_yaml("print")));
   EXPECT_EQ(d.status, 0) << d.err;
-  EXPECT_NO_THROW((void)nlohmann::json::parse(d.out)) << d.out;
+  EXPECT_TRUE(nlohmann::json::accept(d.out)) << d.out;
   EXPECT_FALSE(contains(d.out, "rude plugin"));
 }
 
@@ -79,7 +79,9 @@ TEST(PluginProcess, APluginThreadMayLogUntilTheProcessEnds) {
     auto r = run_cli(std::string("--log-level ") + (run % 2 ? "info" : "warn") + " batch --quiet --jobs 2" + base() + file);
     ASSERT_EQ(r.status, 0) << r.err.substr(0, 2000);
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3000);
-    if (run % 2) EXPECT_TRUE(contains(r.err, "background thread logging"));
+    if (run % 2) {
+      EXPECT_TRUE(contains(r.err, "background thread logging"));
+    }
   }
 }
 

@@ -35,7 +35,7 @@ void expect_json_lines(const std::string& what, const std::string& text) {
   EXPECT_TRUE(is_valid_utf8(text));
   auto lines = lines_of(text);
   EXPECT_FALSE(lines.empty());
-  for (const std::string& line : lines) EXPECT_NO_THROW((void)nlohmann::json::parse(line)) << line;
+  for (const std::string& line : lines) EXPECT_TRUE(nlohmann::json::accept(line)) << line;
 }
 
 TEST(PluginText, ValidUtf8ReplacesEachBadByte) {
@@ -148,7 +148,9 @@ TEST(PluginText, LongRationalesAreCutTheSameInProcessAndIsolated) {
   const std::string base = "decide --format json --plugins " + test::fixture_plugin_dir("latin1") + " --rules " + rules;
   for (const std::string& file : {long_case, huge_case}) {
     auto in_process = run_cli(base + " " + file);
-    auto isolated = run_cli(base + " --isolate " + file);
+    // A generous call limit: making the huge rationale takes the plugin a
+    // while on a loaded machine, and the cut, not the time, is under test.
+    auto isolated = run_cli(base + " --isolate --plugin-timeout 30000 " + file);
     EXPECT_EQ(in_process.status, 0) << in_process.err;
     EXPECT_EQ(isolated.status, 0) << isolated.err;
     EXPECT_EQ(in_process.out, isolated.out);  // isolation changes nothing

@@ -296,7 +296,9 @@ TEST(Serve, BadRequestsGetJsonErrorsWithFittingStatusesAndNeverACrash) {
   expect_error(c->Get("/v1/decide"), 405, "method");
   auto r405 = c->Post("/v1/rules", "", "application/json");
   expect_error(r405, 405, "method");
-  if (r405) EXPECT_EQ(r405->get_header_value("Allow"), "GET, HEAD");
+  if (r405) {
+    EXPECT_EQ(r405->get_header_value("Allow"), "GET, HEAD");
+  }
   expect_error(c->Delete("/v1/batch"), 405, "method");
   expect_error(c->Post("/v1/decide?explian=full", kCandy, "application/json"), 400, "bad_request");
   expect_error(c->Post("/v1/decide?margins=maybe", kCandy, "application/json"), 400, "bad_request");

@@ -31,7 +31,13 @@ std::string format_number(double d) {
 std::string describe(const insource_value& v) {
   switch (type_of(v)) {
     case Type::kNumber: return format_number(v.number);
-    case Type::kString: return "\"" + std::string(string_of(v)) + "\"";
+    case Type::kString: {
+      // Appended, not `"\"" + std::string(...)`: GCC 12 warns falsely on that (-Wrestrict, bug 105329).
+      std::string quoted(1, '"');
+      quoted.append(string_of(v));
+      quoted += '"';
+      return quoted;
+    }
     case Type::kBool: return v.boolean ? "true" : "false";
     case Type::kAbsent: break;
   }

@@ -143,7 +143,12 @@ std::string decision_text(const Policy& p, const Case& c, const Decision& d) {
     } else {
       out += pad("-", 8) + pad("abstained", 11);
     }
-    out += o.rationale + (o.rationale_bytes ? " " + truncation_note(o) : std::string()) + "\n";
+    out += o.rationale;
+    if (o.rationale_bytes) {
+      out += ' ';
+      out += truncation_note(o);
+    }
+    out += '\n';
     if (o.fault) out += "  " + pad("", name_width) + "fault (on_error " + fault_policy_name(b.on_error) + "): " + o.error + "\n";
   }
   out += "  " + pad("total", name_width) + pad("", 16) + signed_fixed(d.total) + "\n";
