@@ -1,5 +1,8 @@
 #include "core/plugin_text.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace insource {
 
 namespace {
@@ -26,10 +29,21 @@ size_t sequence_length(std::string_view s, size_t i) {
   return n;
 }
 
+// The length of the ASCII run at the start of s, found 8 bytes at a time.
+size_t ascii_prefix(std::string_view s) {
+  size_t i = 0;
+  for (uint64_t word; i + 8 <= s.size(); i += 8) {
+    std::memcpy(&word, s.data() + i, 8);
+    if (word & 0x8080808080808080ull) break;
+  }
+  while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+  return i;
+}
+
 }  // namespace
 
 bool is_valid_utf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
+  for (size_t i = ascii_prefix(s); i < s.size();) {
     size_t n = sequence_length(s, i);
     if (!n) return false;
     i += n;
@@ -38,6 +52,7 @@ bool is_valid_utf8(std::string_view s) {
 }
 
 std::string valid_utf8(std::string_view s) {
+  if (is_valid_utf8(s)) return std::string(s);
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
@@ -70,6 +85,15 @@ std::string plugin_text(std::string_view s, size_t limit, size_t* original_bytes
     if (lead >= 0xC0 && want > back + 1) kept.remove_suffix(back + 1);
   }
   return valid_utf8(kept);
+}
+
+void assign_plugin_text(std::string* out, std::string_view s, size_t limit, size_t* original_bytes) {
+  if (s.size() <= limit && is_valid_utf8(s)) {
+    if (original_bytes) *original_bytes = 0;
+    out->assign(s);
+    return;
+  }
+  *out = plugin_text(s, limit, original_bytes);
 }
 
 }  // namespace insource

@@ -31,6 +31,12 @@ bool is_valid_utf8(std::string_view s);
 // length) and the host gets the same result as in process.
 std::string plugin_text(std::string_view s, size_t limit = kMaxPluginTextBytes, size_t* original_bytes = nullptr);
 
+// plugin_text() into *out, reusing its buffer: the evaluator keeps each
+// criterion's rationale this way for every case, so text that needs no
+// change (the usual: short and valid) costs a copy and no allocation.
+void assign_plugin_text(std::string* out, std::string_view s, size_t limit = kMaxPluginTextBytes,
+                        size_t* original_bytes = nullptr);
+
 }  // namespace insource
 
 #endif  // INSOURCE_CORE_PLUGIN_TEXT_H_

@@ -186,10 +186,10 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
       // Cut to kMaxPluginTextBytes and made valid UTF-8, the same in process
       // and isolated (the worker sends the first kMaxPluginTextBytes and the length).
       if (instances_[i]) {
-        out.rationale = plugin_text(vote.rationale, kMaxPluginTextBytes, &out.rationale_bytes);
+        assign_plugin_text(&out.rationale, vote.rationale, kMaxPluginTextBytes, &out.rationale_bytes);
       } else {
         const IsolatedPlugins::Result& r = isolated_->result(member_[i]);
-        out.rationale = plugin_text(r.rationale, kMaxPluginTextBytes, nullptr);
+        assign_plugin_text(&out.rationale, r.rationale, kMaxPluginTextBytes, nullptr);
         out.rationale_bytes = r.rationale_bytes > kMaxPluginTextBytes ? r.rationale_bytes : 0;
       }
     }
