@@ -643,13 +643,11 @@ FileRun run_test_file(const std::string& path, const TestRunOptions& options) {
   std::shared_ptr<const Policy> policy;
   std::unique_ptr<Evaluator> evaluator;
   try {
-    // The rules first: their pins and isolate keys decide which plugin files may be opened, and where.
-    RulesDoc doc = read_policy_rules(tf.rules);
-    PluginTrust trust = plugin_trust_of(doc, options.allow_writable_plugins);
-    trust.isolate_all = options.isolate_all;
-    trust.isolation = options.isolation;
-    PluginSet plugins = load_plugins(plugin_search_path(dirs, !options.no_default_plugins), trust);
-    policy = Policy::compile(std::move(doc), std::move(plugins));
+    PolicySource source = options;  // the rules first, their pins and isolation: load_policy()
+    source.rules = tf.rules;
+    source.plugin_dirs = dirs;
+    source.stage_plugins = false;  // the files in place, as decide loads them
+    policy = load_policy(source).policy;
     evaluator = std::make_unique<Evaluator>(policy);
   } catch (const RulesError& e) {
     run.errors = e.diagnostics();
@@ -675,7 +673,7 @@ FileRun run_test_file(const std::string& path, const TestRunOptions& options) {
     std::string problem;
     if (!t.case_file.empty()) {
       auto it = files.find(t.case_file);
-      if (it == files.end()) it = files.emplace(t.case_file, read_case_file(t.case_file, policy->schema())).first;
+      if (it == files.end()) it = files.emplace(t.case_file, read_case_file(t.case_file, policy->schema(), options.limits)).first;
       std::vector<CaseInput>& cases = it->second;
       if (cases.empty()) {
         problem = t.case_pos.str() + ": " + t.case_file + " holds no case";
@@ -690,7 +688,7 @@ FileRun run_test_file(const std::string& path, const TestRunOptions& options) {
         in = &cases[0];
       }
     } else {
-      inline_cases = read_cases(t.case_text, path, policy->schema());
+      inline_cases = read_cases(t.case_text, path, policy->schema(), 1, CaseFormat::kAuto, options.limits);
       if (inline_cases.size() != 1) {
         problem = t.case_pos.str() + ": case must be exactly one case";
       } else {
