@@ -13,6 +13,7 @@
 #include "core/source_pos.h"
 #include "core/value.h"
 #include "core/verdict.h"
+#include "core/vote.h"
 #include "policy/input_limits.h"
 
 namespace insource {
@@ -88,11 +89,6 @@ struct RuleZeroWeight {
   std::string name;
   SourcePos pos;                   // the weight
   bool removes_inherited = false;  // it removed a criterion an extended file listed
-};
-
-struct Thresholds {
-  double insource = 0.20;
-  double outsource = -0.20;
 };
 
 struct RulesDoc {
