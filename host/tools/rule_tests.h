@@ -19,6 +19,10 @@
 // and some test reached it without matching; for each verdict band
 // (insource, hybrid, outsource), whether the thresholds put some test there;
 // for each criterion, whether it voted in some test and abstained in some test.
+//
+// The parts, one file each: rule_test_file.cc (reading a test file and its
+// expectations), rule_test_runner.cc (running it), rule_test_coverage.cc,
+// rule_test_reports.cc (text, JSON, JUnit).
 #ifndef INSOURCE_HOST_RULE_TESTS_H_
 #define INSOURCE_HOST_RULE_TESTS_H_
 
