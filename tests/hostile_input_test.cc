@@ -17,23 +17,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Restores the process-wide limits when a test changes them.
-struct LimitsGuard {
-  InputLimits saved = input_limits();
-  ~LimitsGuard() { input_limits() = saved; }
-};
-
 // The error of reading `yaml` as cases ("" when every case read).
-std::string case_problem(const Policy& p, const std::string& text, const std::string& label = "case.yaml") {
-  auto cases = read_cases(text, label, p.schema());
+std::string case_problem(const Policy& p, const std::string& text, const std::string& label = "case.yaml",
+                         const InputLimits& limits = InputLimits{}) {
+  auto cases = read_cases(text, label, p.schema(), 1, CaseFormat::kAuto, limits);
   for (const auto& c : cases)
     if (!c.value) return c.error.empty() ? "(empty error)" : c.error;
   return "";
 }
 
-std::string rules_problem(const std::string& yaml) {
+std::string rules_problem(const std::string& yaml, const InputLimits& limits = InputLimits{}) {
   try {
-    read_rules_text(yaml, "r.yaml", ".");
+    read_rules_text(yaml, "r.yaml", ".", limits);
   } catch (const RulesError& e) {
     return e.what();
   }
@@ -70,17 +65,24 @@ TEST(HostileInput, BillionLaughsFailsFastInCasesAndRules) {
 }
 
 TEST(HostileInput, NodeLimitIsConfigurable) {
-  LimitsGuard guard;
   auto p = test::default_policy();
-  input_limits().max_yaml_nodes = 10;
-  std::string e = case_problem(*p, "id: x\nfacts: {cost: {hours: 1, internal_rate: 2, external_rate: 3}, legal: {regulated: true}}\n");
+  InputLimits limits;
+  limits.max_yaml_nodes = 10;
+  std::string e = case_problem(*p, "id: x\nfacts: {cost: {hours: 1, internal_rate: 2, external_rate: 3}, legal: {regulated: true}}\n",
+                               "case.yaml", limits);
   EXPECT_NE(e.find("more than 10 nodes"), std::string::npos) << e;
-  input_limits().max_yaml_nodes = 1000;
-  EXPECT_EQ(case_problem(*p, "id: x\nfacts: {cost: {hours: 1, internal_rate: 2, external_rate: 3}}\n"), "");
+  EXPECT_NE(rules_problem("insource: 1\ncriteria: {cost: {weight: 1, params: {a: 1, b: 2, c: 3}}}\n", limits)
+                .find("more than 10 nodes"),
+            std::string::npos);
+  limits.max_yaml_nodes = 1000;
+  EXPECT_EQ(case_problem(*p, "id: x\nfacts: {cost: {hours: 1, internal_rate: 2, external_rate: 3}}\n", "case.yaml", limits),
+            "");
+  // The limits are the caller's: another reader meanwhile keeps the defaults.
+  EXPECT_EQ(case_problem(*p, "id: x\nfacts: {cost: {hours: 1, internal_rate: 2, external_rate: 3}, legal: {regulated: true}}\n"),
+            "");
 }
 
 TEST(HostileInput, NestingDepthLimitIsConfigurable) {
-  LimitsGuard guard;
   auto p = test::default_policy();
   std::string deep = "id: x\nfacts: " + std::string(100, '[') + std::string(100, ']') + "\n";
   std::string e = case_problem(*p, deep);
@@ -91,13 +93,13 @@ TEST(HostileInput, NestingDepthLimitIsConfigurable) {
   // yaml-cpp's own guard stops a far deeper document while parsing.
   std::string deeper = "id: x\nfacts: " + std::string(100000, '[') + std::string(100000, ']') + "\n";
   EXPECT_NE(case_problem(*p, deeper), "");
-  input_limits().max_yaml_depth = 3;
-  e = case_problem(*p, "id: x\nfacts: {cost: {hours: [[1]]}}\n");
+  InputLimits limits;
+  limits.max_yaml_depth = 3;
+  e = case_problem(*p, "id: x\nfacts: {cost: {hours: [[1]]}}\n", "case.yaml", limits);
   EXPECT_NE(e.find("nests deeper than 3 levels"), std::string::npos) << e;
 }
 
 TEST(HostileInput, FileSizeLimitForCaseAndRulesFiles) {
-  LimitsGuard guard;
   auto p = test::default_policy();
   fs::path dir = fs::temp_directory_path() / ("insource-hostile-" + std::to_string(::getpid()));
   fs::create_directories(dir);
@@ -106,19 +108,20 @@ TEST(HostileInput, FileSizeLimitForCaseAndRulesFiles) {
   std::ofstream(dir / "child.yaml") << "insource: 1\nextends: rules.yaml\n";
   EXPECT_TRUE(read_case_file((dir / "case.yaml").string(), p->schema())[0].value.has_value());
   EXPECT_NO_THROW(read_rules_file(dir / "child.yaml"));
-  input_limits().max_file_bytes = 30;
-  auto cases = read_case_file((dir / "case.yaml").string(), p->schema());
+  InputLimits limits;
+  limits.max_file_bytes = 30;
+  auto cases = read_case_file((dir / "case.yaml").string(), p->schema(), limits);
   ASSERT_EQ(cases.size(), 1u);
   EXPECT_NE(cases[0].error.find("over the limit of 30 (--max-file-bytes)"), std::string::npos) << cases[0].error;
   try {
-    read_rules_file(dir / "rules.yaml");
+    read_rules_file(dir / "rules.yaml", limits);
     ADD_FAILURE() << "a rules file over the limit was read";
   } catch (const RulesError& e) {
     EXPECT_NE(std::string(e.what()).find("over the limit of 30"), std::string::npos) << e.what();
   }
-  input_limits().max_file_bytes = 40;  // the child fits, its parent does not
+  limits.max_file_bytes = 40;  // the child fits, its parent does not
   try {
-    read_rules_file(dir / "child.yaml");
+    read_rules_file(dir / "child.yaml", limits);
     ADD_FAILURE() << "an extended rules file over the limit was read";
   } catch (const RulesError& e) {
     EXPECT_NE(std::string(e.what()).find("is refused: the file is"), std::string::npos) << e.what();
@@ -129,22 +132,22 @@ TEST(HostileInput, FileSizeLimitForCaseAndRulesFiles) {
 // A device or pipe has no size to check up front: reading stops at the limit
 // (`extends: /dev/zero` used to read until memory ran out).
 TEST(HostileInput, FileSizeLimitHoldsForDevicesAndPipes) {
-  LimitsGuard guard;
-  input_limits().max_file_bytes = 1 << 20;
+  InputLimits limits;
+  limits.max_file_bytes = 1 << 20;
   auto p = test::default_policy();
-  auto cases = read_case_file("/dev/zero", p->schema());
+  auto cases = read_case_file("/dev/zero", p->schema(), limits);
   ASSERT_EQ(cases.size(), 1u);
   EXPECT_NE(cases[0].error.find("/dev/zero: the input goes on past the limit of 1048576 bytes (--max-file-bytes)"),
             std::string::npos)
       << cases[0].error;
   try {
-    read_rules_text("insource: 1\nextends: /dev/zero\n", "child.yaml", "/");
+    read_rules_text("insource: 1\nextends: /dev/zero\n", "child.yaml", "/", limits);
     ADD_FAILURE() << "extends: /dev/zero was read";
   } catch (const RulesError& e) {
     EXPECT_NE(std::string(e.what()).find("goes on past the limit of 1048576 bytes"), std::string::npos) << e.what();
   }
   try {
-    read_rules_file("/dev/zero");
+    read_rules_file("/dev/zero", limits);
     ADD_FAILURE() << "/dev/zero was read as rules";
   } catch (const RulesError& e) {
     EXPECT_NE(std::string(e.what()).find("goes on past the limit"), std::string::npos) << e.what();

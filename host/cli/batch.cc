@@ -84,6 +84,7 @@ int run(const BatchCliOptions& o) {
   bo.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   bo.detail = o.detail;
   bo.max_record_bytes = o.max_record_bytes;
+  bo.limits = o.engine.limits;
   bo.label = o.input == "-" ? "<stdin>" : o.input;
   bo.format = input_format_for(o.input);
   if (!o.input_format.empty()) parse_input_format(o.input_format, &bo.format);

@@ -34,15 +34,11 @@ nlohmann::ordered_json diagnostic_json(const Diagnostic& d) {
 std::vector<Diagnostic> every_load_error(const CheckOptions& o, std::vector<Diagnostic> first) {
   if (o.engine.rules.empty()) return first;
   std::vector<Diagnostic> read_errors;
-  RulesDoc doc = read_rules_file_partial(o.engine.rules, &read_errors);
+  RulesDoc doc = read_rules_file_partial(o.engine.rules, &read_errors, o.engine.limits);
   if (read_errors.empty() || doc.files.empty()) return first;  // not a reading problem, or nothing read at all
   std::vector<Diagnostic> all = std::move(read_errors);
   try {
-    PluginTrust trust = plugin_trust_of(doc, o.engine.allow_writable_plugins);
-    trust.isolate_all = o.engine.isolate;
-    trust.isolation = o.engine.isolation;
-    PluginSet plugins = load_plugins(plugin_search_path(o.engine.plugin_dirs, !o.engine.no_default_plugins), trust);
-    Policy::compile(std::move(doc), std::move(plugins));
+    bind_policy(std::move(doc), policy_source_of(o.engine));
   } catch (const RulesError& e) {
     for (const Diagnostic& d : e.diagnostics()) {
       auto same = [&](const Diagnostic& a) { return a.str() == d.str(); };

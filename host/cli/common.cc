@@ -43,14 +43,16 @@ PolicySource policy_source_of(const EngineOptions& o) {
   source.allow_writable_plugins = o.allow_writable_plugins;
   source.isolate_all = o.isolate || o.isolation.sandbox;
   source.isolation = o.isolation;
+  source.stage_plugins = false;
+  source.limits = o.limits;
   return source;
 }
 
 void add_engine_options(CLI::App* cmd, EngineOptions* o) {
   cmd->add_option("--rules", o->rules, "The rules file (default: the built-in default policy)")->type_name("FILE");
   add_plugin_options(cmd, o);
-  // Hostile-input limits (docs/reliability.md section 4); process-wide, read by the rules and case readers.
-  InputLimits& limits = input_limits();
+  // Hostile-input limits (docs/reliability.md section 4), handed to the rules loader and the case readers.
+  InputLimits& limits = o->limits;
   cmd->add_option("--max-file-bytes", limits.max_file_bytes, "Refuse a rules or case file larger than this (default 64 MiB)")
       ->type_name("N");
   cmd->add_option("--max-yaml-depth", limits.max_yaml_depth, "Refuse YAML/JSON nested deeper than this (default 64)")
@@ -74,16 +76,7 @@ bool load_plugin_set(const EngineOptions& o, PluginSet* out) {
   }
 }
 
-std::shared_ptr<const Policy> build_policy(const EngineOptions& o) {
-  // The rules first: their sha256 pins decide which plugin files may be opened
-  // at all, and their isolate keys which ones may be opened in this process.
-  RulesDoc doc = read_policy_rules(o.rules);
-  PluginTrust trust = plugin_trust_of(doc, o.allow_writable_plugins);
-  trust.isolate_all = o.isolate || o.isolation.sandbox;
-  trust.isolation = o.isolation;
-  PluginSet plugins = load_plugins(plugin_search_path(o.plugin_dirs, !o.no_default_plugins), trust);
-  return Policy::compile(std::move(doc), std::move(plugins));
-}
+std::shared_ptr<const Policy> build_policy(const EngineOptions& o) { return load_policy(policy_source_of(o)).policy; }
 
 std::shared_ptr<const Policy> load_engine(const EngineOptions& o) {
   try {
@@ -97,13 +90,14 @@ std::shared_ptr<const Policy> load_engine(const EngineOptions& o) {
   }
 }
 
-bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::vector<std::string>& files, bool json,
+bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::vector<std::string>& files,
+                       const InputLimits& limits, bool json,
                        const std::function<void(const Case&, const Decision&)>& emit) {
   Evaluator evaluator(policy);
   Decision d;
   bool any_failed = false;
   for (const std::string& file : files) {
-    for (CaseInput& in : read_case_file(file, policy->schema())) {
+    for (CaseInput& in : read_case_file(file, policy->schema(), limits)) {
       if (!in.value) {
         any_failed = true;
         std::cerr << "insource: " << in.error << "\n";

@@ -11,6 +11,8 @@
 
 #include "core/case.h"
 #include "policy/evaluator.h"
+#include "policy/input_limits.h"
+#include "policy/load_policy.h"
 #include "policy/policy.h"
 #include "service/policy_store.h"
 
@@ -27,7 +29,8 @@ struct EngineOptions {
   bool no_default_plugins = false;
   bool allow_writable_plugins = false;  // load plugin files or folders writable by group or others
   bool isolate = false;                 // every plugin in worker processes (docs/reliability.md section 2)
-  IsolationConfig isolation;            // --plugin-timeout, --isolate-memory
+  IsolationConfig isolation;            // --plugin-timeout, --isolate-memory, --sandbox
+  InputLimits limits;                   // --max-file-bytes, --max-yaml-depth, --max-yaml-nodes
 };
 
 // Adds --plugins (repeatable), --no-default-plugins, --allow-writable-plugins
@@ -36,13 +39,15 @@ void add_plugin_options(CLI::App* cmd, EngineOptions* o);
 // Adds --rules too.
 void add_engine_options(CLI::App* cmd, EngineOptions* o);
 
-// Loads the plugins and the policy; prints every problem to stderr and
-// returns null when they cannot be used.
+// Loads the policy with load_policy(); prints every problem to stderr and
+// returns null when it cannot be used.
 std::shared_ptr<const Policy> load_engine(const EngineOptions& o);
 // As load_engine, but throws RulesError or PluginError.
 std::shared_ptr<const Policy> build_policy(const EngineOptions& o);
+// The plugins alone, without rules (`insource plugins`).
 bool load_plugin_set(const EngineOptions& o, PluginSet* out);
-// The options as a PolicySource (serve, replay).
+// The options as a PolicySource: plugin files loaded in place (serve asks for
+// private copies), the limits of the command line.
 PolicySource policy_source_of(const EngineOptions& o);
 
 // Reads every case of `files` ("-" is stdin) and decides it with rationales.
@@ -50,7 +55,9 @@ PolicySource policy_source_of(const EngineOptions& o);
 // (and, with `json`, as a {"id","error"} line) and the others go on; `emit`
 // gets each case decided (including failed decisions, for JSON records).
 // Returns true when some case failed.
-bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::vector<std::string>& files, bool json,
+// The files are read under `limits`.
+bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::vector<std::string>& files,
+                       const InputLimits& limits, bool json,
                        const std::function<void(const Case&, const Decision&)>& emit);
 
 void register_decide(CLI::App& app, int* exit_code);

@@ -21,12 +21,7 @@ struct TestOptions {
 };
 
 int run_test(const TestOptions& o) {
-  TestRunOptions ro;
-  ro.plugin_dirs = o.engine.plugin_dirs;
-  ro.no_default_plugins = o.engine.no_default_plugins;
-  ro.allow_writable_plugins = o.engine.allow_writable_plugins;
-  ro.isolate_all = o.engine.isolate;
-  ro.isolation = o.engine.isolation;
+  TestRunOptions ro = policy_source_of(o.engine);
   std::vector<FileRun> runs;
   for (const std::string& f : o.files) runs.push_back(run_test_file(f, ro));
   const bool want_coverage = o.coverage || o.min_coverage >= 0;

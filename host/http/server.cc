@@ -1,3 +1,6 @@
+// `insource serve`: routing, limits, error answers and the server's life
+// (bind, run, stop, --watch). The endpoints are in files of their own
+// (server_impl.h lists them).
 #include "http/server.h"
 
 #include <httplib.h>
@@ -6,35 +9,17 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
-#include <chrono>
-#include <condition_variable>
+#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <optional>
 #include <random>
-#include <thread>
 
-#include "io/case_reader.h"
-#include "service/batch.h"
-#include "service/decision_log.h"
-#include "policy/evaluator.h"
-#include "tools/explain.h"
-#include "io/json_case_parser.h"
+#include "http/server_impl.h"
 #include "io/json_text.h"
-#include "tools/margins.h"
-#include "http/metrics.h"
-#include "io/record_format.h"
-#include "io/report.h"
-#include "plugin_host/sha256.h"
 
 namespace insource::server {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-using json = nlohmann::ordered_json;
 
 // cpp-httplib's server with a listen backlog that suits a service (the
 // library's own is 5: a burst of new connections would wait for SYN retries).
@@ -47,10 +32,8 @@ struct Backlog : httplib::Server {
   }
 };
 
-// Plain HTTP, or HTTPS when the options name a certificate and key (and
-// mutual TLS when they name a client CA: a client without a certificate
-// that CA signed is refused during the handshake). Throws std::runtime_error
-// when the files do not load.
+}  // namespace
+
 std::unique_ptr<httplib::Server> make_http_server(const ServerOptions& o) {
   if (o.tls_cert.empty() && o.tls_key.empty() && o.tls_client_ca.empty()) return std::make_unique<httplib::Server>();
   if (o.tls_cert.empty() || o.tls_key.empty())
@@ -69,26 +52,7 @@ std::unique_ptr<httplib::Server> make_http_server(const ServerOptions& o) {
   return server;
 }
 
-// The request being handled on this worker thread, from the pre-routing
-// handler to the logger (one thread handles a request from end to end).
-struct RequestContext {
-  Clock::time_point start{};
-  bool open = false;
-};
 thread_local RequestContext t_request;
-
-// What a worker thread needs to decide with one policy: built when the
-// thread first meets a policy generation, kept until it meets another.
-struct ThreadEngine {
-  std::shared_ptr<const PolicySnapshot> snap;
-  std::unique_ptr<Evaluator> evaluator;
-  std::unique_ptr<JsonCaseParser> json;
-  std::unique_ptr<CompactFormatter> compact;
-  simdjson::dom::parser dom;
-  Case kase;
-  Decision decision;
-  std::string message;
-};
 
 ThreadEngine& engine_for(const std::shared_ptr<const PolicySnapshot>& snap) {
   thread_local ThreadEngine te;
@@ -108,10 +72,6 @@ ThreadEngine& engine_for(const std::shared_ptr<const PolicySnapshot>& snap) {
   }
   return te;
 }
-
-struct TokenSet {
-  std::vector<Sha256::Digest> digests;
-};
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -172,874 +132,255 @@ std::string minified_case(simdjson::dom::parser& dom, const char* data, size_t l
   return simdjson::minify(el);
 }
 
-}  // namespace
-
-std::vector<std::string> read_token_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("token file '" + path + "' cannot be read: " + std::strerror(errno));
-  std::vector<std::string> tokens;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::string t = trim(line);
-    if (t.empty() || t[0] == '#') continue;
-    tokens.push_back(std::move(t));
-  }
-  if (in.bad()) throw std::runtime_error("token file '" + path + "' cannot be read");
-  if (tokens.empty()) throw std::runtime_error("token file '" + path + "' holds no token");
-  return tokens;
+Server::Impl::Impl(PolicyStore& s, ServerOptions opts) : store(s), o(std::move(opts)) {
+  // Decision ids: 64 random bits for this process, then a counter, so that
+  // the logs of many instances and restarts can be merged.
+  std::random_device rd;
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%08x%08x", static_cast<unsigned>(rd()), static_cast<unsigned>(rd()));
+  id_prefix = buf;
+  if (!o.token_file.empty()) load_tokens();
+  if (!o.decision_log.empty()) log = std::make_unique<DecisionLog>(o.decision_log);
+  setup();
 }
 
-struct Server::Impl {
-  PolicyStore& store;
-  ServerOptions o;
-  std::unique_ptr<httplib::Server> http_server = make_http_server(o);
-  httplib::Server& http = *http_server;
-  Metrics metrics;
-  std::unique_ptr<DecisionLog> log;
-  std::atomic<std::shared_ptr<const TokenSet>> tokens;
-  std::atomic<bool> draining{false};
-  std::atomic<bool> run_active{false}, stop_requested{false};
-  std::string id_prefix;
-  std::atomic<uint64_t> next_id{1};
-  std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
+void Server::Impl::send_error(httplib::Response& res, int status, ErrorKind kind, const std::string& message,
+                              const json& extra) {
+  metrics.error(kind);
+  json e;
+  e["kind"] = error_kind_label(kind);
+  e["message"] = message;
+  if (extra.is_object())
+    for (auto it = extra.begin(); it != extra.end(); ++it) e[it.key()] = it.value();
+  json j;
+  j["error"] = std::move(e);
+  res.status = status;
+  res.set_content(json_text(j), "application/json");
+}
 
-  // --watch
-  std::thread watcher;
-  std::mutex watch_mutex;
-  std::condition_variable watch_cv;
-  bool stopping = false;
+void Server::Impl::send_json(httplib::Response& res, int status, const json& j) {
+  res.status = status;
+  res.set_content(json_text(j), "application/json");
+}
 
-  Impl(PolicyStore& s, ServerOptions opts) : store(s), o(std::move(opts)) {
-    // Decision ids: 64 random bits for this process, then a counter, so that
-    // the logs of many instances and restarts can be merged.
-    std::random_device rd;
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%08x%08x", static_cast<unsigned>(rd()), static_cast<unsigned>(rd()));
-    id_prefix = buf;
-    if (!o.token_file.empty()) load_tokens();
-    if (!o.decision_log.empty()) log = std::make_unique<DecisionLog>(o.decision_log);
-    setup();
+void Server::Impl::revision_headers(httplib::Response& res, const PolicySnapshot& snap) {
+  res.set_header("X-Insource-Rules-Revision", snap.revision);
+  res.set_header("X-Insource-Generation", std::to_string(snap.generation));
+}
+
+// The methods a path answers to, or null for an unknown path.
+const char* Server::Impl::allowed_methods(const std::string& path) {
+  Endpoint e = endpoint_of(path);
+  switch (e) {
+    case Endpoint::kDecide:
+    case Endpoint::kBatch:
+    case Endpoint::kReload: return "POST";
+    case Endpoint::kOther: return nullptr;
+    default: return "GET, HEAD";
   }
+}
 
-  void load_tokens() {
-    auto set = std::make_shared<TokenSet>();
-    for (const std::string& t : read_token_file(o.token_file)) set->digests.push_back(sha256(t));
-    tokens.store(std::move(set));
+httplib::Server::HandlerResponse Server::Impl::pre_routing(const httplib::Request& req, httplib::Response& res) {
+  t_request.start = Clock::now();
+  t_request.open = true;
+  size_t header_bytes = req.method.size() + req.target.size() + req.version.size() + 4;
+  for (const auto& [k, v] : req.headers) header_bytes += k.size() + v.size() + 4;
+  if (header_bytes > o.max_header_bytes) {
+    send_error(res, 431, ErrorKind::kHeaderLimit,
+               "the request line and headers take " + std::to_string(header_bytes) + " bytes; the limit is " +
+                   std::to_string(o.max_header_bytes) + " (--max-header-bytes)");
+    return httplib::Server::HandlerResponse::Handled;
   }
-
-  std::string decision_id(uint64_t n) const { return id_prefix + "-" + std::to_string(n); }
-
-  // ---- responses ------------------------------------------------------------
-
-  void send_error(httplib::Response& res, int status, ErrorKind kind, const std::string& message,
-                  const json& extra = json()) {
-    metrics.error(kind);
-    json e;
-    e["kind"] = error_kind_label(kind);
-    e["message"] = message;
-    if (extra.is_object())
-      for (auto it = extra.begin(); it != extra.end(); ++it) e[it.key()] = it.value();
-    json j;
-    j["error"] = std::move(e);
-    res.status = status;
-    res.set_content(json_text(j), "application/json");
+  Endpoint e = endpoint_of(req.path);
+  if (e != Endpoint::kHealthz && e != Endpoint::kReadyz && !authorized(req)) {
+    res.set_header("WWW-Authenticate", "Bearer realm=\"insource\"");
+    send_error(res, 401, ErrorKind::kAuth,
+               req.has_header("Authorization") ? "the bearer token is not valid"
+                                               : "this server needs a bearer token (Authorization: Bearer TOKEN)");
+    return httplib::Server::HandlerResponse::Handled;
   }
-
-  void send_json(httplib::Response& res, int status, const json& j) {
-    res.status = status;
-    res.set_content(json_text(j), "application/json");
-  }
-
-  static void revision_headers(httplib::Response& res, const PolicySnapshot& snap) {
-    res.set_header("X-Insource-Rules-Revision", snap.revision);
-    res.set_header("X-Insource-Generation", std::to_string(snap.generation));
-  }
-
-  // ---- request plumbing -----------------------------------------------------
-
-  bool authorized(const httplib::Request& req) const {
-    auto set = tokens.load();
-    if (!set) return true;
-    std::string h = req.get_header_value("Authorization");
-    if (h.size() < 7 || lower(h.substr(0, 7)) != "bearer ") return false;
-    Sha256::Digest given = sha256(trim(std::string_view(h).substr(7)));
-    // Every token is compared, in full, whatever matched: the time taken says nothing about them.
-    bool ok = false;
-    for (const auto& d : set->digests) ok = digests_equal(given, d) | ok;
-    return ok;
-  }
-
-  // The methods a path answers to, or null for an unknown path.
-  static const char* allowed_methods(const std::string& path) {
-    Endpoint e = endpoint_of(path);
-    switch (e) {
-      case Endpoint::kDecide:
-      case Endpoint::kBatch:
-      case Endpoint::kReload: return "POST";
-      case Endpoint::kOther: return nullptr;
-      default: return "GET, HEAD";
-    }
-  }
-
-  httplib::Server::HandlerResponse pre_routing(const httplib::Request& req, httplib::Response& res) {
-    t_request.start = Clock::now();
-    t_request.open = true;
-    size_t header_bytes = req.method.size() + req.target.size() + req.version.size() + 4;
-    for (const auto& [k, v] : req.headers) header_bytes += k.size() + v.size() + 4;
-    if (header_bytes > o.max_header_bytes) {
-      send_error(res, 431, ErrorKind::kHeaderLimit,
-                 "the request line and headers take " + std::to_string(header_bytes) + " bytes; the limit is " +
-                     std::to_string(o.max_header_bytes) + " (--max-header-bytes)");
+  if (const char* allowed = allowed_methods(req.path)) {
+    std::string a = allowed;
+    bool ok = (a == "POST") ? req.method == "POST" : (req.method == "GET" || req.method == "HEAD");
+    if (!ok) {
+      res.set_header("Allow", a);
+      send_error(res, 405, ErrorKind::kMethod, req.method + " is not allowed on " + req.path + "; use " + a);
       return httplib::Server::HandlerResponse::Handled;
     }
-    Endpoint e = endpoint_of(req.path);
-    if (e != Endpoint::kHealthz && e != Endpoint::kReadyz && !authorized(req)) {
-      res.set_header("WWW-Authenticate", "Bearer realm=\"insource\"");
-      send_error(res, 401, ErrorKind::kAuth,
-                 req.has_header("Authorization") ? "the bearer token is not valid"
-                                                 : "this server needs a bearer token (Authorization: Bearer TOKEN)");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (const char* allowed = allowed_methods(req.path)) {
-      std::string a = allowed;
-      bool ok = (a == "POST") ? req.method == "POST" : (req.method == "GET" || req.method == "HEAD");
-      if (!ok) {
-        res.set_header("Allow", a);
-        send_error(res, 405, ErrorKind::kMethod, req.method + " is not allowed on " + req.path + "; use " + a);
-        return httplib::Server::HandlerResponse::Handled;
-      }
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
   }
+  return httplib::Server::HandlerResponse::Unhandled;
+}
 
-  // Checks the media type against the accepted ones (none given is accepted).
-  bool check_type(const httplib::Request& req, httplib::Response& res, std::initializer_list<const char*> accepted) {
-    std::string t = media_type(req);
-    if (t.empty()) return true;
-    for (const char* a : accepted)
-      if (t == a) return true;
-    if (t.size() > 5 && t.compare(t.size() - 5, 5, "+json") == 0 && *accepted.begin() == std::string("application/json"))
-      return true;
-    // curl -d sends application/x-www-form-urlencoded unless told otherwise:
-    // the message names the header to send, as it is written.
-    std::string msg = "Content-Type ";
-    msg += req.get_header_value("Content-Type");
-    msg += " is not accepted here; send the header 'Content-Type: ";
-    msg += *accepted.begin();
+// Checks the media type against the accepted ones (none given is accepted).
+bool Server::Impl::check_type(const httplib::Request& req, httplib::Response& res, std::initializer_list<const char*> accepted) {
+  std::string t = media_type(req);
+  if (t.empty()) return true;
+  for (const char* a : accepted)
+    if (t == a) return true;
+  if (t.size() > 5 && t.compare(t.size() - 5, 5, "+json") == 0 && *accepted.begin() == std::string("application/json"))
+    return true;
+  // curl -d sends application/x-www-form-urlencoded unless told otherwise:
+  // the message names the header to send, as it is written.
+  std::string msg = "Content-Type ";
+  msg += req.get_header_value("Content-Type");
+  msg += " is not accepted here; send the header 'Content-Type: ";
+  msg += *accepted.begin();
+  msg += "'";
+  for (auto a = accepted.begin() + 1; a != accepted.end(); ++a) {
+    msg += " or 'Content-Type: ";
+    msg += *a;
     msg += "'";
-    for (auto a = accepted.begin() + 1; a != accepted.end(); ++a) {
-      msg += " or 'Content-Type: ";
-      msg += *a;
-      msg += "'";
+  }
+  msg += " (with curl: -H 'Content-Type: ";
+  msg += *accepted.begin();
+  msg += "')";
+  send_error(res, 415, ErrorKind::kContentType, msg);
+  return false;
+}
+
+// Reads the body within `limit`; answers the request and returns false when it cannot.
+bool Server::Impl::read_body(const httplib::Request& req, httplib::Response& res,
+                             const httplib::ContentReader& reader, size_t limit, std::string* body) {
+  const bool chunked = lower(req.get_header_value("Transfer-Encoding")).find("chunked") != std::string::npos;
+  if (req.has_header("Content-Length")) {
+    std::string v = req.get_header_value("Content-Length");
+    char* end = nullptr;
+    unsigned long long len = std::strtoull(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0') {
+      send_error(res, 400, ErrorKind::kBadRequest, "Content-Length '" + v + "' is not a number");
+      return false;
     }
-    msg += " (with curl: -H 'Content-Type: ";
-    msg += *accepted.begin();
-    msg += "')";
-    send_error(res, 415, ErrorKind::kContentType, msg);
+    if (len > limit) {
+      send_error(res, 413, ErrorKind::kBodyLimit,
+                 "the body has " + std::to_string(len) + " bytes; the limit here is " + std::to_string(limit));
+      return false;
+    }
+    if (len == 0 && !chunked) return true;
+    body->reserve(static_cast<size_t>(len) + kJsonPadding);
+  } else if (!chunked) {
+    return true;  // no body
+  }
+  bool over = false;
+  bool ok = reader([&](const char* data, size_t n) {
+    if (body->size() + n > limit) {
+      over = true;
+      return false;
+    }
+    body->append(data, n);
+    return true;
+  });
+  if (over) {
+    send_error(res, 413, ErrorKind::kBodyLimit, "the body is longer than the limit here, " + std::to_string(limit) +
+                                                    " bytes");
     return false;
   }
-
-  // Reads the body within `limit`; answers the request and returns false when it cannot.
-  bool read_body(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
-                 size_t limit, std::string* body) {
-    const bool chunked = lower(req.get_header_value("Transfer-Encoding")).find("chunked") != std::string::npos;
-    if (req.has_header("Content-Length")) {
-      std::string v = req.get_header_value("Content-Length");
-      char* end = nullptr;
-      unsigned long long len = std::strtoull(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0') {
-        send_error(res, 400, ErrorKind::kBadRequest, "Content-Length '" + v + "' is not a number");
-        return false;
-      }
-      if (len > limit) {
-        send_error(res, 413, ErrorKind::kBodyLimit,
-                   "the body has " + std::to_string(len) + " bytes; the limit here is " + std::to_string(limit));
-        return false;
-      }
-      if (len == 0 && !chunked) return true;
-      body->reserve(static_cast<size_t>(len) + kJsonPadding);
-    } else if (!chunked) {
-      return true;  // no body
-    }
-    bool over = false;
-    bool ok = reader([&](const char* data, size_t n) {
-      if (body->size() + n > limit) {
-        over = true;
-        return false;
-      }
-      body->append(data, n);
-      return true;
-    });
-    if (over) {
-      send_error(res, 413, ErrorKind::kBodyLimit, "the body is longer than the limit here, " + std::to_string(limit) +
-                                                      " bytes");
-      return false;
-    }
-    if (!ok) {
-      send_error(res, 400, ErrorKind::kBadRequest, "the request body could not be read");
-      return false;
-    }
-    return true;
+  if (!ok) {
+    send_error(res, 400, ErrorKind::kBadRequest, "the request body could not be read");
+    return false;
   }
+  return true;
+}
 
-  std::optional<Clock::time_point> deadline() const {
-    if (o.request_budget_ms <= 0) return std::nullopt;
-    return (t_request.open ? t_request.start : Clock::now()) + std::chrono::milliseconds(o.request_budget_ms);
+std::optional<Clock::time_point> Server::Impl::deadline() const {
+  if (o.request_budget_ms <= 0) return std::nullopt;
+  return (t_request.open ? t_request.start : Clock::now()) + std::chrono::milliseconds(o.request_budget_ms);
+}
+
+ErrorKind Server::Impl::kind_of_status(int status) {
+  switch (status) {
+    case 401: return ErrorKind::kAuth;
+    case 404: return ErrorKind::kNotFound;
+    case 405: return ErrorKind::kMethod;
+    case 413: return ErrorKind::kBodyLimit;
+    case 415: return ErrorKind::kContentType;
+    case 431: return ErrorKind::kHeaderLimit;
+    default: return status >= 500 ? ErrorKind::kInternal : ErrorKind::kBadRequest;
   }
+}
 
-  // ---- POST /v1/decide ------------------------------------------------------
-
-  struct Answer {
-    std::string id;
-    std::string response;  // the object as answered
-    std::string log_case, log_record;
-    bool failed = false;
-    Verdict verdict = Verdict::kReview;
-    std::vector<std::string> faulty;  // criteria whose plugin failed
-  };
-
-  void count_answer(const Answer& a) {
-    // Every fault counts, also one that on_error absorbed into a verdict.
-    for (const std::string& c : a.faulty) metrics.plugin_fault(c);
-    if (!a.failed) {
-      metrics.decisions(a.verdict);
-      return;
-    }
-    metrics.error(ErrorKind::kPlugin);
-  }
-
-  void decide_one(ThreadEngine& te, const PolicySnapshot& snap, const Case& c, const std::optional<ExplainLevel>& explain,
-                  bool margins, std::string case_text, std::vector<Answer>* answers) {
-    const Policy& p = *snap.policy;
-    Decision& d = te.decision;
-    te.evaluator->decide(c, &d, true);
-    Answer a;
-    a.id = decision_id(next_id.fetch_add(1, std::memory_order_relaxed));
-    a.failed = d.failed;
-    a.verdict = d.verdict;
-    for (size_t i = 0; i < d.criteria.size() && i < p.criteria().size(); ++i)
-      if (d.criteria[i].fault) a.faulty.push_back(p.criteria()[i].name);
-    json rec = decision_json(p, c, d);
-    a.log_record = json_text(rec);
-    if (!explain && !margins) {
-      // The record with the two fields spliced in before its closing brace
-      // (the id and the revision are plain hex and digits).
-      a.response = a.log_record;
-      a.response.pop_back();
-      a.response += ",\"decision_id\":\"" + a.id + "\",\"rules_revision\":\"" + snap.revision + "\"}";
-    } else {
-      json j = explain ? explain_json(p, c, d, *explain) : std::move(rec);
-      // full and trace explanations carry the margins already.
-      if (margins && !d.failed && (!explain || *explain == ExplainLevel::kBrief))
-        j["margins"] = margins_json(p, compute_margins(p, c, d));
-      j["decision_id"] = a.id;
-      j["rules_revision"] = snap.revision;
-      a.response = json_text(j);
-    }
-    if (log) a.log_case = std::move(case_text);
-    else a.log_record.clear();
-    answers->push_back(std::move(a));
-  }
-
-  void timeout(httplib::Response& res, size_t done, size_t total) {
-    send_error(res, 503, ErrorKind::kTimeout,
-               "the request's time budget of " + std::to_string(o.request_budget_ms) + " ms ran out after " +
-                   std::to_string(done) + " of " + std::to_string(total) + " cases (--request-budget-ms)");
-  }
-
-  void decide(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-    if (!check_type(req, res, {"application/json", "text/json"})) return;
-    std::optional<ExplainLevel> explain;
-    bool margins = false;
-    for (const auto& [k, v] : req.params) {
-      if (k == "explain") {
-        explain = parse_explain_level(v);
-        if (!explain)
-          return send_error(res, 400, ErrorKind::kBadRequest, "explain must be brief, full or trace, not '" + v + "'");
-      } else if (k == "margins") {
-        if (!parse_bool(v, &margins))
-          return send_error(res, 400, ErrorKind::kBadRequest, "margins must be true or false, not '" + v + "'");
-      } else {
-        return send_error(res, 400, ErrorKind::kBadRequest,
-                          "unknown query parameter '" + k + "' (/v1/decide takes explain and margins)");
-      }
-    }
-    std::string body;
-    if (!read_body(req, res, reader, o.max_body_bytes, &body)) return;
-    const size_t n = body.size();
-    if (trim(body).empty())
-      return send_error(res, 400, ErrorKind::kParse,
-                        "the request body is empty: send a case as a JSON object, or a JSON array of cases");
-    body.append(kJsonPadding, '\0');
-
+void Server::Impl::setup() {
+  const size_t threads = static_cast<size_t>(std::max(1, o.threads));
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_payload_max_length(std::max(o.max_body_bytes, o.max_batch_bytes));
+  http.set_read_timeout(o.read_timeout_s, 0);
+  http.set_write_timeout(o.write_timeout_s, 0);
+  http.set_keep_alive_timeout(o.keep_alive_timeout_s);
+  http.set_keep_alive_max_count(static_cast<size_t>(std::max(1, o.keep_alive_max)));
+  http.set_tcp_nodelay(true);
+  // cpp-httplib sets SO_REUSEPORT by default, so that a second server on a
+  // port in use would silently take half its connections. Only on request.
+  const bool reuse_port = o.reuse_port;
+  http.set_socket_options([reuse_port](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    if (reuse_port) ::setsockopt(sock, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof yes);
+  });
+  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) { return pre_routing(req, res); });
+  http.Post("/v1/decide", [this](const httplib::Request& req, httplib::Response& res,
+                                 const httplib::ContentReader& reader) { decide(req, res, reader); });
+  http.Post("/v1/batch", [this](const httplib::Request& req, httplib::Response& res,
+                                const httplib::ContentReader& reader) { batch(req, res, reader); });
+  http.Post("/v1/reload", [this](const httplib::Request& req, httplib::Response& res,
+                                 const httplib::ContentReader& reader) { reload_endpoint(req, res, reader); });
+  http.Get("/v1/plugins", [this](const httplib::Request& req, httplib::Response& res) { plugins_endpoint(req, res); });
+  http.Get("/v1/rules", [this](const httplib::Request& req, httplib::Response& res) { rules_endpoint(req, res); });
+  http.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) { metrics_endpoint(req, res); });
+  http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, {{"status", "ok"}});
+  });
+  http.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
     auto snap = store.current();
-    ThreadEngine& te = engine_for(snap);
-    const Policy& policy = *snap->policy;
-    const auto until = deadline();
-    auto out_of_time = [&] { return until && Clock::now() > *until; };
+    if (draining.load()) return send_json(res, 503, {{"status", "draining"}});
+    send_json(res, 200, {{"status", "ready"}, {"rules_revision", snap->revision}, {"generation", snap->generation}});
+  });
+  http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;  // answered already, and counted
+    std::string message;
+    switch (res.status) {
+      case 404: message = "no such endpoint: " + req.path; break;
+      case 413: message = "the body is longer than the limit here"; break;
+      case 414: message = "the request target is too long"; break;
+      case 400: message = "the request is malformed"; break;
+      default: message = "HTTP status " + std::to_string(res.status); break;
+    }
+    int status = res.status;
+    send_error(res, status, kind_of_status(status), message);
+  });
+  http.set_exception_handler([this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "internal error";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    spdlog::error("serve: {}", what);
+    send_error(res, 500, ErrorKind::kInternal, what);
+  });
+  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    double secs = 0;
+    if (t_request.open) {
+      secs = std::chrono::duration<double>(Clock::now() - t_request.start).count();
+      t_request.open = false;
+    }
+    metrics.request(endpoint_of(req.path), res.status, secs);
+    if (spdlog::should_log(spdlog::level::debug))
+      spdlog::debug("serve: {} {} {} {:.3f} ms", req.method, req.target, res.status, secs * 1e3);
+  });
+}
 
-    // The one JSON reader every command uses, so that a case reads, and an
-    // error is worded, exactly as `insource decide` gives them.
-    const std::string_view text = skip_bom(std::string_view(body.data(), n));
-    const size_t first = text.find_first_not_of(" \t\r\n");
-    const bool is_array = first != std::string_view::npos && text[first] == '[';
-    std::vector<CaseInput> inputs;
-    read_json_text(text, "request", policy.schema(), 1, &inputs);
-    if (inputs.empty() && !is_array)
-      return send_error(res, 400, ErrorKind::kParse,
-                        "the request body is empty: send a case as a JSON object, or a JSON array of cases");
-    const size_t skipped = n - text.size();  // the byte order mark, if any
-    std::vector<Answer> answers;
-    {
-      json errors = json::array();
-      const CaseInput* first_error = nullptr;
-      for (size_t i = 0; i < inputs.size(); ++i) {
-        if (inputs[i].value) continue;
-        json e;
-        if (is_array) e["index"] = i;
-        e["id"] = inputs[i].id;
-        e["message"] = inputs[i].error;
-        errors.push_back(std::move(e));
-        if (first_error == nullptr) first_error = &inputs[i];
-      }
-      if (first_error != nullptr) {
-        json extra;
-        extra["id"] = first_error->id;
-        if (first_error->line > 0) extra["line"] = first_error->line;
-        if (first_error->column > 0) extra["column"] = first_error->column;
-        if (errors.size() > 1) extra["errors"] = errors;
-        return send_error(res, 400, first_error->kind == InputErrorKind::kCase ? ErrorKind::kCase : ErrorKind::kParse,
-                          first_error->error, extra);
-      }
-      for (size_t i = 0; i < inputs.size(); ++i) {
-        Case& c = *inputs[i].value;
-        if (out_of_time()) return timeout(res, answers.size(), inputs.size());
-        std::string case_text;
-        if (log) {
-          case_text = minified_case(te.dom, body.data() + skipped + inputs[i].offset, inputs[i].length,
-                                    body.size() - skipped - inputs[i].offset);
-          if (case_text.empty()) case_text = canonical_case_json(c, policy.schema());
-        }
-        decide_one(te, *snap, c, explain, margins, std::move(case_text), &answers);
-      }
-    }
-
-    // Answer, then log what was answered.
-    std::string out;
-    if (is_array) {
-      size_t total = 2;
-      for (const Answer& a : answers) total += a.response.size() + 1;
-      out.reserve(total);
-      out.push_back('[');
-      for (size_t i = 0; i < answers.size(); ++i) {
-        if (i) out.push_back(',');
-        out += answers[i].response;
-      }
-      out.push_back(']');
-    } else {
-      out = std::move(answers[0].response);
-    }
-    for (const Answer& a : answers) count_answer(a);
-    revision_headers(res, *snap);
-    res.status = (!is_array && answers[0].failed) ? 500 : 200;
-    res.set_content(std::move(out), "application/json");
-    if (log && !answers.empty()) {
-      std::string lines;
-      const std::string now = rfc3339(std::chrono::system_clock::now());
-      const std::string plugins = plugin_hashes_json(*snap);
-      for (const Answer& a : answers)
-        append_log_line(&lines, a.id, now, *snap, plugins, "decide", a.log_case, a.log_record);
-      log->append(lines);
-    }
+void Server::Impl::watch_loop() {
+  std::unique_lock<std::mutex> lock(watch_mutex);
+  while (!stopping) {
+    watch_cv.wait_for(lock, std::chrono::milliseconds(std::max(10, o.watch_interval_ms)));
+    if (stopping) break;
+    lock.unlock();
+    // Compared with the files as they were when the policy (or the latest
+    // attempt) was read, whoever triggered that load.
+    if (store.watched_files() != store.watch_baseline()) reload("watch");
+    lock.lock();
   }
-
-  // ---- POST /v1/batch -------------------------------------------------------
-
-  // A batch being answered: the body, run through the batch pipeline (the
-  // one `insource batch` uses) while the response is written.
-  struct BatchJob {
-    std::shared_ptr<const PolicySnapshot> snap;
-    std::string body;
-    uint64_t first_id = 0;
-    bool detail = false;
-    std::optional<Clock::time_point> until;
-  };
-
-  // The records, a chunk at a time, into the response.
-  class ResponseSink : public BatchSink {
-   public:
-    explicit ResponseSink(httplib::DataSink& sink) : sink_(sink) {}
-    void write(std::string_view records) override {
-      if (!records.empty() && !sink_.write(records.data(), records.size()))
-        throw BatchError("the client stopped reading the response");
-    }
-
-   private:
-    httplib::DataSink& sink_;
-  };
-
-  // Counts each record in the metrics and logs it, as /v1/decide does.
-  class BatchRecorder : public BatchObserver {
-   public:
-    BatchRecorder(Impl& impl, const BatchJob& job, ThreadEngine& te) : impl_(impl), job_(job), te_(te) {
-      if (impl_.log) {
-        now_ = rfc3339(std::chrono::system_clock::now());
-        plugins_ = plugin_hashes_json(*job_.snap);
-      }
-    }
-    ~BatchRecorder() override { flush(); }
-
-    void decided(uint64_t line, std::string_view case_text, const Case& c, const Decision& d,
-                 std::string_view record) override {
-      ++verdicts_[static_cast<size_t>(d.verdict)];
-      faults(d);
-      log(line, case_text, c, record);
-    }
-    void failed(uint64_t line, BatchErrorKind kind, const Case* c, const Decision* d, std::string_view record) override {
-      ++errors_[static_cast<size_t>(error_kind_of(kind))];
-      if (d != nullptr) faults(*d);
-      if (c != nullptr) log(line, {}, *c, record);
-    }
-
-    void flush() {
-      for (int v = 0; v < kVerdictCount; ++v)
-        if (verdicts_[v]) impl_.metrics.decisions(static_cast<Verdict>(v), verdicts_[v]);
-      for (size_t k = 0; k < kErrorKindCount; ++k)
-        if (errors_[k]) impl_.metrics.error(static_cast<ErrorKind>(k), errors_[k]);
-      std::fill(std::begin(verdicts_), std::end(verdicts_), 0);
-      std::fill(std::begin(errors_), std::end(errors_), 0);
-      if (impl_.log && !lines_.empty()) impl_.log->append(lines_);
-      lines_.clear();
-    }
-
-   private:
-    static ErrorKind error_kind_of(BatchErrorKind k) {
-      switch (k) {
-        case BatchErrorKind::kParse: return ErrorKind::kParse;
-        case BatchErrorKind::kCase: return ErrorKind::kCase;
-        case BatchErrorKind::kLimit: return ErrorKind::kParse;
-        case BatchErrorKind::kPlugin: return ErrorKind::kPlugin;
-        case BatchErrorKind::kTimeout: return ErrorKind::kTimeout;
-      }
-      return ErrorKind::kInternal;
-    }
-    void faults(const Decision& d) {
-      const Policy& policy = *job_.snap->policy;
-      for (size_t i = 0; i < d.criteria.size() && i < policy.criteria().size(); ++i)
-        if (d.criteria[i].fault) impl_.metrics.plugin_fault(policy.criteria()[i].name);
-    }
-    void log(uint64_t line, std::string_view case_text, const Case& c, std::string_view record) {
-      if (!impl_.log) return;
-      // The case as received (JSON Lines text has padding readable after it).
-      std::string text = case_text.empty() ? std::string()
-                                           : minified_case(te_.dom, case_text.data(), case_text.size(),
-                                                           case_text.size() + kJsonPadding);
-      if (text.empty()) text = canonical_case_json(c, job_.snap->policy->schema());
-      append_log_line(&lines_, impl_.decision_id(job_.first_id + line - 1), now_, *job_.snap, plugins_, "batch", text,
-                      record);
-      if (lines_.size() > kBatchSlice) flush();
-    }
-
-    Impl& impl_;
-    const BatchJob& job_;
-    ThreadEngine& te_;
-    std::string now_, plugins_, lines_;
-    uint64_t verdicts_[kVerdictCount] = {};
-    uint64_t errors_[kErrorKindCount] = {};
-  };
-
-  static constexpr size_t kBatchSlice = 128 * 1024;
-
-  void batch(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-    if (!check_type(req, res,
-                    {"application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/json-lines",
-                     "application/json", "text/plain"}))
-      return;
-    bool detail = false;
-    for (const auto& [k, v] : req.params) {
-      if (k == "detail") {
-        if (!parse_bool(v, &detail))
-          return send_error(res, 400, ErrorKind::kBadRequest, "detail must be true or false, not '" + v + "'");
-      } else {
-        return send_error(res, 400, ErrorKind::kBadRequest, "unknown query parameter '" + k + "' (/v1/batch takes detail)");
-      }
-    }
-    auto job = std::make_shared<BatchJob>();
-    if (!read_body(req, res, reader, o.max_batch_bytes, &job->body)) return;
-    const size_t size = job->body.size();
-    job->snap = store.current();
-    job->detail = detail;
-    job->until = deadline();
-    uint64_t lines = static_cast<uint64_t>(std::count(job->body.begin(), job->body.end(), '\n'));
-    if (size > 0 && job->body[size - 1] != '\n') ++lines;
-    job->first_id = next_id.fetch_add(std::max<uint64_t>(lines, 1), std::memory_order_relaxed);
-    revision_headers(res, *job->snap);
-    if (lines > 0)
-      res.set_header("X-Insource-Decision-Ids",
-                     decision_id(job->first_id) + ".." + decision_id(job->first_id + lines - 1));
-    res.status = 200;
-    if (size == 0) {
-      res.set_content("", "application/x-ndjson");
-      return;
-    }
-    res.set_chunked_content_provider("application/x-ndjson", [this, job](size_t, httplib::DataSink& sink) {
-      // Nothing may escape from here: it runs while the response is written.
-      try {
-        ThreadEngine& te = engine_for(job->snap);
-        BatchOptions bo;
-        bo.jobs = 1;
-        bo.detail = job->detail;
-        bo.format = InputFormat::kJsonLines;
-        bo.label = "request";
-        bo.chunk_bytes = kBatchSlice;
-        bo.max_record_bytes = o.max_record_bytes;
-        if (job->until) bo.deadline = *job->until;
-        bo.timeout_message = "the request's time budget of " + std::to_string(o.request_budget_ms) +
-                             " ms ran out before this record was decided (--request-budget-ms)";
-        bo.evaluator = te.evaluator.get();
-        BatchRecorder recorder(*this, *job, te);
-        bo.observer = &recorder;
-        StringSource source(job->body);
-        ResponseSink out(sink);
-        run_batch(job->snap->policy, source, out, bo);
-        recorder.flush();
-        sink.done();
-        return true;
-      } catch (const std::exception& e) {
-        spdlog::error("serve: batch: {}", e.what());
-        metrics.error(ErrorKind::kInternal);
-        return false;
-      } catch (...) {
-        metrics.error(ErrorKind::kInternal);
-        return false;
-      }
-    });
-  }
-
-  // ---- POST /v1/reload ------------------------------------------------------
-
-  void reload_endpoint(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-    std::string body;
-    if (!read_body(req, res, reader, o.max_body_bytes, &body)) return;
-    ReloadOutcome r = reload("POST /v1/reload");
-    json j;
-    if (r.ok) {
-      j["reloaded"] = true;
-      j["changed"] = r.changed;
-    } else {
-      json e;
-      e["kind"] = "reload";
-      e["message"] = r.error;
-      j["error"] = std::move(e);
-      j["reloaded"] = false;
-    }
-    j["rules_revision"] = r.current->revision;
-    j["generation"] = r.current->generation;
-    j["loaded_at"] = rfc3339(r.current->loaded_at);
-    revision_headers(res, *r.current);
-    send_json(res, r.ok ? 200 : 422, j);
-  }
-
-  ReloadOutcome reload(const std::string& trigger) {
-    ReloadOutcome r = store.reload(trigger);
-    if (r.ok) {
-      // Said whatever the log level: an operator wants to see every policy change.
-      std::fprintf(stderr, "insource serve: reloaded (%s): rules revision %.12s, generation %llu%s\n", trigger.c_str(),
-                   r.current->revision.c_str(), static_cast<unsigned long long>(r.current->generation),
-                   r.changed ? "" : " (unchanged)");
-    } else {
-      metrics.error(ErrorKind::kReload);
-      spdlog::error("serve: reload ({}) refused, still on revision {} (generation {}):\n{}", trigger,
-                    r.current ? r.current->revision.substr(0, 12) : "none", r.current ? r.current->generation : 0,
-                    r.error);
-    }
-    if (!o.token_file.empty()) {
-      try {
-        load_tokens();
-      } catch (const std::exception& e) {
-        spdlog::error("serve: {}; the tokens read before stay in force", e.what());
-      }
-    }
-    return r;
-  }
-
-  // ---- GET endpoints --------------------------------------------------------
-
-  static json param_json(const ParamValue& v) {
-    switch (v.type) {
-      case Type::kNumber: return v.number;
-      case Type::kBool: return v.boolean;
-      case Type::kString: return v.string;
-      case Type::kAbsent: break;
-    }
-    return nullptr;
-  }
-
-  static json fact_json(const FactDecl& f) {
-    json j;
-    j["name"] = f.name;
-    j["type"] = type_name(f.type);
-    j["required"] = f.required;
-    if (f.has_fallback) {
-      if (f.type == Type::kNumber) j["default"] = f.fallback_number;
-      else if (f.type == Type::kBool) j["default"] = f.fallback_bool;
-      else j["default"] = f.fallback_string;
-    }
-    if (!f.allowed.empty()) j["allowed"] = f.allowed;
-    if (f.min != -HUGE_VAL) j[f.min_exclusive ? "greater_than" : "min"] = f.min;
-    if (f.max != HUGE_VAL) j["max"] = f.max;
-    if (!f.unit.empty()) j["unit"] = f.unit;
-    if (!f.description.empty()) j["description"] = f.description;
-    return j;
-  }
-
-  void plugins_endpoint(const httplib::Request&, httplib::Response& res) {
-    auto snap = store.current();
-    json list = json::array();
-    const auto& loaded = snap->policy->plugins().plugins;
-    for (size_t i = 0; i < loaded.size(); ++i) {
-      const Plugin& p = *loaded[i];
-      json j;
-      j["criterion"] = p.criterion();
-      j["name"] = p.name();
-      j["version"] = p.version();
-      j["abi"] = std::to_string(p.abi_major()) + "." + std::to_string(p.abi_minor());
-      j["description"] = p.description();
-      if (i < snap->plugins.size()) {
-        j["file"] = snap->plugins[i].file;
-        j["sha256"] = snap->plugins[i].sha256;
-      }
-      j["score_range"] = {p.score_min(), p.score_max()};
-      j["votes"] = snap->policy->criterion_index(p.criterion()) >= 0;
-      json facts = json::array();
-      for (const FactDecl& f : p.facts()) facts.push_back(fact_json(f));
-      j["facts"] = std::move(facts);
-      json params = json::array();
-      for (const ParamDecl& d : p.params()) {
-        json pj;
-        pj["name"] = d.name;
-        pj["type"] = type_name(d.type);
-        pj["default"] = param_json(ParamValue::fallback_of(d));
-        if (!d.description.empty()) pj["description"] = d.description;
-        params.push_back(std::move(pj));
-      }
-      j["params"] = std::move(params);
-      list.push_back(std::move(j));
-    }
-    json out;
-    out["rules_revision"] = snap->revision;
-    out["generation"] = snap->generation;
-    out["plugins"] = std::move(list);
-    revision_headers(res, *snap);
-    send_json(res, 200, out);
-  }
-
-  void rules_endpoint(const httplib::Request& req, httplib::Response& res) {
-    bool text = false;
-    for (const auto& [k, v] : req.params) {
-      if (k != "text" || !parse_bool(v, &text))
-        return send_error(res, 400, ErrorKind::kBadRequest, "/v1/rules takes only text=true|false");
-    }
-    auto snap = store.current();
-    const Policy& p = *snap->policy;
-    const RulesDoc& doc = p.rules();
-    json j;
-    j["rules_revision"] = snap->revision;
-    j["generation"] = snap->generation;
-    j["loaded_at"] = rfc3339(snap->loaded_at);
-    j["file"] = doc.file;
-    j["files"] = doc.files;
-    j["name"] = doc.name;
-    j["description"] = doc.description;
-    json criteria = json::array();
-    for (const CriterionBinding& b : p.criteria()) {
-      json c;
-      c["name"] = b.name;
-      c["weight"] = b.weight;
-      c["plugin"] = b.plugin->name();
-      json params = json::object();
-      for (size_t i = 0; i < b.params.size() && i < b.plugin->params().size(); ++i)
-        params[b.plugin->params()[i].name] = param_json(b.params[i]);
-      c["params"] = std::move(params);
-      criteria.push_back(std::move(c));
-    }
-    j["criteria"] = std::move(criteria);
-    j["thresholds"] = {{"insource", p.thresholds().insource}, {"outsource", p.thresholds().outsource}};
-    json overrides = json::array();
-    for (size_t i = 0; i < p.overrides().size(); ++i) {
-      const CompiledOverride& co = p.overrides()[i];
-      json oj;
-      oj["id"] = co.id;
-      if (i < doc.overrides.size()) oj["when"] = doc.overrides[i].when;
-      oj["verdict"] = verdict_name(co.verdict);
-      oj["reason"] = co.reason;
-      overrides.push_back(std::move(oj));
-    }
-    j["overrides"] = std::move(overrides);
-    json facts = json::array();
-    for (const RuleFact& f : doc.facts) facts.push_back({{"name", f.name}, {"type", type_name(f.type)}});
-    j["facts"] = std::move(facts);
-    ReloadStatus st = store.status();
-    json r;
-    r["succeeded"] = st.succeeded;
-    r["failed"] = st.failed;
-    if (st.last_attempt.time_since_epoch().count() != 0) {
-      r["last_attempt"] = rfc3339(st.last_attempt);
-      r["last_trigger"] = st.last_trigger;
-      r["last_ok"] = st.last_ok;
-    }
-    if (!st.last_error.empty()) {
-      r["last_error"] = st.last_error;
-      r["last_error_at"] = rfc3339(st.last_error_at);
-    } else {
-      r["last_error"] = nullptr;
-    }
-    j["reloads"] = std::move(r);
-    if (text) j["text"] = doc.resolved_text;
-    revision_headers(res, *snap);
-    send_json(res, 200, j);
-  }
-
-  void metrics_endpoint(const httplib::Request&, httplib::Response& res) {
-    std::string out = metrics.render();
-    auto snap = store.current();
-    ReloadStatus st = store.status();
-    out += "# HELP insource_reloads_total Policy reloads, by result (a failed one leaves the policy in force).\n";
-    out += "# TYPE insource_reloads_total counter\n";
-    out += "insource_reloads_total{result=\"success\"} " + std::to_string(st.succeeded) + "\n";
-    out += "insource_reloads_total{result=\"failure\"} " + std::to_string(st.failed) + "\n";
-    out += "# HELP insource_last_reload_ok Whether the latest reload attempt succeeded (1 when none was made).\n";
-    out += "# TYPE insource_last_reload_ok gauge\n";
-    out += std::string("insource_last_reload_ok ") + (st.last_ok ? "1" : "0") + "\n";
-    out += "# HELP insource_rules_generation The generation of the policy in force.\n";
-    out += "# TYPE insource_rules_generation gauge\n";
-    out += "insource_rules_generation " + std::to_string(snap->generation) + "\n";
-    out += "# HELP insource_rules_info The policy in force (its revision).\n";
-    out += "# TYPE insource_rules_info gauge\n";
-    out += "insource_rules_info{revision=\"" + snap->revision + "\",file=\"" + prometheus_label(snap->policy->rules().file) +
-           "\"} 1\n";
-    out += "# HELP insource_rules_loaded_timestamp_seconds When the policy in force was loaded.\n";
-    out += "# TYPE insource_rules_loaded_timestamp_seconds gauge\n";
-    out += "insource_rules_loaded_timestamp_seconds " +
-           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(snap->loaded_at.time_since_epoch()).count()) +
-           "\n";
-    if (log) {
-      out += "# HELP insource_decision_log_lines_total Lines written to the decision log.\n";
-      out += "# TYPE insource_decision_log_lines_total counter\n";
-      out += "insource_decision_log_lines_total " + std::to_string(log->lines()) + "\n";
-      out += "# HELP insource_decision_log_errors_total Failed writes to the decision log.\n";
-      out += "# TYPE insource_decision_log_errors_total counter\n";
-      out += "insource_decision_log_errors_total " + std::to_string(log->errors()) + "\n";
-    }
-    out += "# HELP insource_draining Whether the server is shutting down (readyz answers 503).\n";
-    out += "# TYPE insource_draining gauge\n";
-    out += std::string("insource_draining ") + (draining.load() ? "1" : "0") + "\n";
-    out += "# HELP insource_start_time_seconds When the server started.\n";
-    out += "# TYPE insource_start_time_seconds gauge\n";
-    out += "insource_start_time_seconds " +
-           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(started.time_since_epoch()).count()) + "\n";
-    res.status = 200;
-    res.set_content(out, "text/plain; version=0.0.4; charset=utf-8");
-  }
-
-  // ---- wiring ---------------------------------------------------------------
-
-  static ErrorKind kind_of_status(int status) {
-    switch (status) {
-      case 401: return ErrorKind::kAuth;
-      case 404: return ErrorKind::kNotFound;
-      case 405: return ErrorKind::kMethod;
-      case 413: return ErrorKind::kBodyLimit;
-      case 415: return ErrorKind::kContentType;
-      case 431: return ErrorKind::kHeaderLimit;
-      default: return status >= 500 ? ErrorKind::kInternal : ErrorKind::kBadRequest;
-    }
-  }
-
-  void setup() {
-    const size_t threads = static_cast<size_t>(std::max(1, o.threads));
-    http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    http.set_payload_max_length(std::max(o.max_body_bytes, o.max_batch_bytes));
-    http.set_read_timeout(o.read_timeout_s, 0);
-    http.set_write_timeout(o.write_timeout_s, 0);
-    http.set_keep_alive_timeout(o.keep_alive_timeout_s);
-    http.set_keep_alive_max_count(static_cast<size_t>(std::max(1, o.keep_alive_max)));
-    http.set_tcp_nodelay(true);
-    // cpp-httplib sets SO_REUSEPORT by default, so that a second server on a
-    // port in use would silently take half its connections. Only on request.
-    const bool reuse_port = o.reuse_port;
-    http.set_socket_options([reuse_port](socket_t sock) {
-      int yes = 1;
-      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-      if (reuse_port) ::setsockopt(sock, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof yes);
-    });
-    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) { return pre_routing(req, res); });
-    http.Post("/v1/decide", [this](const httplib::Request& req, httplib::Response& res,
-                                   const httplib::ContentReader& reader) { decide(req, res, reader); });
-    http.Post("/v1/batch", [this](const httplib::Request& req, httplib::Response& res,
-                                  const httplib::ContentReader& reader) { batch(req, res, reader); });
-    http.Post("/v1/reload", [this](const httplib::Request& req, httplib::Response& res,
-                                   const httplib::ContentReader& reader) { reload_endpoint(req, res, reader); });
-    http.Get("/v1/plugins", [this](const httplib::Request& req, httplib::Response& res) { plugins_endpoint(req, res); });
-    http.Get("/v1/rules", [this](const httplib::Request& req, httplib::Response& res) { rules_endpoint(req, res); });
-    http.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) { metrics_endpoint(req, res); });
-    http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-      send_json(res, 200, {{"status", "ok"}});
-    });
-    http.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-      auto snap = store.current();
-      if (draining.load()) return send_json(res, 503, {{"status", "draining"}});
-      send_json(res, 200, {{"status", "ready"}, {"rules_revision", snap->revision}, {"generation", snap->generation}});
-    });
-    http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (!res.body.empty()) return;  // answered already, and counted
-      std::string message;
-      switch (res.status) {
-        case 404: message = "no such endpoint: " + req.path; break;
-        case 413: message = "the body is longer than the limit here"; break;
-        case 414: message = "the request target is too long"; break;
-        case 400: message = "the request is malformed"; break;
-        default: message = "HTTP status " + std::to_string(res.status); break;
-      }
-      int status = res.status;
-      send_error(res, status, kind_of_status(status), message);
-    });
-    http.set_exception_handler([this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-      std::string what = "internal error";
-      try {
-        if (ep) std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-      }
-      spdlog::error("serve: {}", what);
-      send_error(res, 500, ErrorKind::kInternal, what);
-    });
-    http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-      double secs = 0;
-      if (t_request.open) {
-        secs = std::chrono::duration<double>(Clock::now() - t_request.start).count();
-        t_request.open = false;
-      }
-      metrics.request(endpoint_of(req.path), res.status, secs);
-      if (spdlog::should_log(spdlog::level::debug))
-        spdlog::debug("serve: {} {} {} {:.3f} ms", req.method, req.target, res.status, secs * 1e3);
-    });
-  }
-
-  void watch_loop() {
-    std::unique_lock<std::mutex> lock(watch_mutex);
-    while (!stopping) {
-      watch_cv.wait_for(lock, std::chrono::milliseconds(std::max(10, o.watch_interval_ms)));
-      if (stopping) break;
-      lock.unlock();
-      // Compared with the files as they were when the policy (or the latest
-      // attempt) was read, whoever triggered that load.
-      if (store.watched_files() != store.watch_baseline()) reload("watch");
-      lock.lock();
-    }
-  }
-};
+}
 
 Server::Server(PolicyStore& store, ServerOptions options) : impl_(std::make_unique<Impl>(store, std::move(options))) {}
 

@@ -215,7 +215,7 @@ int invalid_utf8_line(std::string_view piece) {
 }
 
 void read_yaml_piece(std::string_view piece, const std::string& label, const FactSchema& schema, int first_line,
-                     std::vector<CaseInput>* out) {
+                     const InputLimits& limits, std::vector<CaseInput>* out) {
   if (int bad = invalid_utf8_line(piece); bad >= 0) {
     out->push_back(refused(label, first_line + bad, 0, InputErrorKind::kParse, "invalid UTF-8 (cases are UTF-8 text)"));
     return;
@@ -230,7 +230,7 @@ void read_yaml_piece(std::string_view piece, const std::string& label, const Fac
     return;
   }
   int l = 0, col = 0;
-  if (std::string too_big = check_yaml_limits(doc, input_limits(), &l, &col); !too_big.empty()) {
+  if (std::string too_big = check_yaml_limits(doc, limits, &l, &col); !too_big.empty()) {
     out->push_back(refused(label, l ? l + first_line - 1 : first_line, col, InputErrorKind::kLimit, too_big));
     return;
   }
@@ -246,19 +246,19 @@ void read_yaml_piece(std::string_view piece, const std::string& label, const Fac
 }  // namespace
 
 void read_yaml_document(std::string_view piece, const std::string& label, const FactSchema& schema, int first_line,
-                        std::vector<CaseInput>* out) {
+                        const InputLimits& limits, std::vector<CaseInput>* out) {
   const size_t from = out->size();
-  read_yaml_piece(piece, label, schema, first_line, out);
+  read_yaml_piece(piece, label, schema, first_line, limits, out);
   format_errors(out, from);
 }
 
 namespace {
 
 void read_yaml(std::string_view text, const std::string& label, const FactSchema& schema, int first_line,
-               std::vector<CaseInput>* out) {
+               const InputLimits& limits, std::vector<CaseInput>* out) {
   // Each document on its own: a bad one is an error in its place and the others are read.
   for (const YamlPiece& piece : split_yaml_documents(text))
-    read_yaml_document(piece.text, label, schema, first_line + piece.line, out);
+    read_yaml_document(piece.text, label, schema, first_line + piece.line, limits, out);
 }
 
 }  // namespace
@@ -289,7 +289,7 @@ CaseFormat case_format_for(const std::string& label, std::string_view text) {
 }
 
 std::vector<CaseInput> read_cases(std::string_view text, const std::string& label, const FactSchema& schema,
-                                  int first_line, CaseFormat format) {
+                                  int first_line, CaseFormat format, const InputLimits& limits) {
   text = skip_bom(text);
   if (format == CaseFormat::kAuto) format = case_format_for(label, text);
   std::vector<CaseInput> out;
@@ -297,7 +297,7 @@ std::vector<CaseInput> read_cases(std::string_view text, const std::string& labe
     case CaseFormat::kJsonLines: read_json_lines(text, label, schema, first_line, &out); break;
     case CaseFormat::kJson: read_json_text(text, label, schema, first_line, &out); break;
     case CaseFormat::kYaml:
-    case CaseFormat::kAuto: read_yaml(text, label, schema, first_line, &out); break;
+    case CaseFormat::kAuto: read_yaml(text, label, schema, first_line, limits, &out); break;
   }
   if (out.empty()) {
     out.push_back(refused(label, 0, 0, InputErrorKind::kParse, "no case in the input (it is empty)"));
@@ -306,7 +306,7 @@ std::vector<CaseInput> read_cases(std::string_view text, const std::string& labe
   return out;
 }
 
-std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema& schema) {
+std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema& schema, const InputLimits& limits) {
   const std::string label = path == "-" ? std::string("<stdin>") : path;
   auto refuse = [&](InputErrorKind kind, const std::string& why) {
     std::vector<CaseInput> out;
@@ -316,16 +316,16 @@ std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema&
   };
   std::string text;
   if (path == "-") {
-    if (std::string why = read_bounded(std::cin, input_limits(), &text); !why.empty())
+    if (std::string why = read_bounded(std::cin, limits, &text); !why.empty())
       return refuse(InputErrorKind::kLimit, why);
-    return read_cases(text, label, schema);
+    return read_cases(text, label, schema, 1, CaseFormat::kAuto, limits);
   }
-  if (std::string big = check_file_size(path, input_limits()); !big.empty()) return refuse(InputErrorKind::kLimit, big);
+  if (std::string big = check_file_size(path, limits); !big.empty()) return refuse(InputErrorKind::kLimit, big);
   std::ifstream in(path, std::ios::binary);
   if (std::string no = why_unreadable(path); !no.empty() || !in)
     return refuse(InputErrorKind::kParse, "cannot read the case file" + (no.empty() ? std::string() : ": " + no));
-  if (std::string why = read_bounded(in, input_limits(), &text); !why.empty()) return refuse(InputErrorKind::kLimit, why);
-  return read_cases(text, label, schema);
+  if (std::string why = read_bounded(in, limits, &text); !why.empty()) return refuse(InputErrorKind::kLimit, why);
+  return read_cases(text, label, schema, 1, CaseFormat::kAuto, limits);
 }
 
 }  // namespace insource

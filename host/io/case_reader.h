@@ -17,6 +17,7 @@
 #include "core/case.h"
 #include "core/source_pos.h"
 #include "core/fact_schema.h"
+#include "policy/input_limits.h"
 
 namespace insource {
 
@@ -69,19 +70,22 @@ CaseFormat case_format_for(const std::string& label, std::string_view text);
 // Reads the cases in `text` (a leading UTF-8 byte order mark is skipped);
 // `label` names the source in messages. `first_line` is the line of `label`
 // where `text` starts (for a document cut from a stream). An input with no
-// case at all gives one error.
+// case at all gives one error. `limits` bounds each YAML document's nesting
+// and expanded size (the caller's --max-* flags; the defaults otherwise).
 std::vector<CaseInput> read_cases(std::string_view text, const std::string& label, const FactSchema& schema,
-                                  int first_line = 1, CaseFormat format = CaseFormat::kAuto);
+                                  int first_line = 1, CaseFormat format = CaseFormat::kAuto,
+                                  const InputLimits& limits = InputLimits{});
 
-// Reads a file ("-" is standard input).
-std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema& schema);
+// Reads a file ("-" is standard input), no larger than limits.max_file_bytes.
+std::vector<CaseInput> read_case_file(const std::string& path, const FactSchema& schema,
+                                      const InputLimits& limits = InputLimits{});
 
 // The building blocks, for readers that cut their input themselves (batch):
 // each appends what it read to *out. `first_line` is the line of `label`
 // where `text` starts.
-// One YAML document (a case or a list of cases).
+// One YAML document (a case or a list of cases), held to `limits`.
 void read_yaml_document(std::string_view text, const std::string& label, const FactSchema& schema, int first_line,
-                        std::vector<CaseInput>* out);
+                        const InputLimits& limits, std::vector<CaseInput>* out);
 // JSON Lines: one case object a line; a blank line is no case and no error.
 void read_json_lines(std::string_view text, const std::string& label, const FactSchema& schema, int first_line,
                      std::vector<CaseInput>* out);

@@ -26,12 +26,6 @@ const char* status_name(int32_t s) {
 
 }  // namespace
 
-Verdict threshold_verdict(const Thresholds& t, double total) {
-  if (total >= t.insource - kThresholdEpsilon) return Verdict::kInsource;
-  if (total <= t.outsource + kThresholdEpsilon) return Verdict::kOutsource;
-  return Verdict::kHybrid;
-}
-
 Evaluator::Evaluator(std::shared_ptr<const Policy> policy) : policy_(std::move(policy)) {
   size_t widest = 0;
   std::vector<IsolatedPlugins::Member> isolated;
@@ -121,7 +115,7 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
     isolated_->run();
   }
 
-  double weighted = 0.0, weight_sum = 0.0;
+  WeightedVote tally;
   for (size_t i = 0; i < criteria.size(); ++i) {
     const CriterionBinding& b = criteria[i];
     CriterionOutcome& out = d->criteria[i];
@@ -178,8 +172,7 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
       out.score = vote.score;
       scores_[i] = vote.score;
       voted_[i] = 1;
-      weighted += b.weight * vote.score;
-      weight_sum += b.weight;
+      tally.add(b.weight, vote.score);
     }
     out.rationale_bytes = 0;
     if (with_rationale && vote.rationale && status == INSOURCE_OK && out.state != CriterionOutcome::State::kFailed) {
@@ -217,12 +210,10 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
     return;
   }
 
-  d->weight_sum = weight_sum;
-  d->total = weight_sum > 0.0 ? weighted / weight_sum : 0.0;
-  if (weight_sum > 0.0) {
-    for (size_t i = 0; i < criteria.size(); ++i)
-      if (voted_[i]) d->criteria[i].contribution = criteria[i].weight * scores_[i] / weight_sum;
-  }
+  d->weight_sum = tally.weight_sum();
+  d->total = tally.total();
+  for (size_t i = 0; i < criteria.size(); ++i)
+    if (voted_[i]) d->criteria[i].contribution = tally.contribution(criteria[i].weight, scores_[i]);
 
   if (d->forced_by >= 0) {  // a fault's on_error names the verdict: overrides and thresholds do not apply
     d->verdict = criteria[static_cast<size_t>(d->forced_by)].on_error.verdict;
@@ -236,30 +227,27 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
     d->verdict = policy_->overrides()[static_cast<size_t>(rule)].verdict;
     return;
   }
-  d->verdict = weight_sum > 0.0 ? threshold_verdict(policy_->thresholds(), d->total) : Verdict::kReview;
+  d->verdict = tally.band(policy_->thresholds());
 }
 
 void recombine(const Policy& policy, const Case& c, const std::vector<double>& weights, Decision* d) {
   const auto& criteria = policy.criteria();
   std::vector<double> scores(criteria.size(), 0.0);
   std::vector<uint8_t> voted(criteria.size(), 0);
-  double weighted = 0.0, weight_sum = 0.0;
+  WeightedVote tally;
   for (size_t i = 0; i < criteria.size(); ++i) {
     CriterionOutcome& out = d->criteria[i];
     out.contribution = 0.0;
     if (out.state != CriterionOutcome::State::kVoted) continue;
     scores[i] = out.score;
     voted[i] = 1;
-    weighted += weights[i] * out.score;
-    weight_sum += weights[i];
+    tally.add(weights[i], out.score);
   }
   d->rule = -1;
-  d->weight_sum = weight_sum;
-  d->total = weight_sum > 0.0 ? weighted / weight_sum : 0.0;
-  if (weight_sum > 0.0) {
-    for (size_t i = 0; i < criteria.size(); ++i)
-      if (voted[i]) d->criteria[i].contribution = weights[i] * scores[i] / weight_sum;
-  }
+  d->weight_sum = tally.weight_sum();
+  d->total = tally.total();
+  for (size_t i = 0; i < criteria.size(); ++i)
+    if (voted[i]) d->criteria[i].contribution = tally.contribution(weights[i], scores[i]);
   if (d->forced_by >= 0) {  // as decide(): the fault's forced verdict stands whatever the weights
     d->verdict = criteria[static_cast<size_t>(d->forced_by)].on_error.verdict;
     return;
@@ -273,7 +261,7 @@ void recombine(const Policy& policy, const Case& c, const std::vector<double>& w
       return;
     }
   }
-  d->verdict = weight_sum > 0.0 ? threshold_verdict(policy.thresholds(), d->total) : Verdict::kReview;
+  d->verdict = tally.band(policy.thresholds());
 }
 
 int Evaluator::first_match(const Case& c, const EvalInput& in) {

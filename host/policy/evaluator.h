@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/case.h"
+#include "core/vote.h"
 #include "policy/policy.h"
 
 namespace insource {
@@ -41,12 +42,6 @@ struct Decision {
   int forced_by = -1;       // the faulted criterion whose on_error forced the verdict, or -1
   std::vector<CriterionOutcome> criteria;  // as Policy::criteria()
 };
-
-// The tolerance of the threshold comparisons (docs/criteria.md section 6).
-inline constexpr double kThresholdEpsilon = 1e-9;
-
-// The verdict the thresholds give for a total (with at least one voter).
-Verdict threshold_verdict(const Thresholds& t, double total);
 
 // Decides cases with one policy. Holds one instance of each plugin, so it is
 // not thread-safe: make one Evaluator per thread. Reuses its buffers, so a
@@ -95,7 +90,7 @@ class Evaluator {
 // not failed; a caller may change their scores first) with other weights, one
 // per criterion, exactly as decide() combines them: total, weight_sum,
 // contributions, the first override that holds, and the verdict. Calls no
-// plugin. Used by flip margins; keep it in step with decide().
+// plugin. Used by flip margins; the vote itself is core/vote.h's, as in decide().
 void recombine(const Policy& policy, const Case& c, const std::vector<double>& weights, Decision* d);
 
 }  // namespace insource

@@ -13,11 +13,6 @@
 
 namespace insource {
 
-InputLimits& input_limits() {
-  static InputLimits limits;
-  return limits;
-}
-
 std::string check_yaml_limits(const YAML::Node& root, const InputLimits& limits, int* line, int* column) {
   *line = *column = 0;
   if (!root.IsDefined()) return {};

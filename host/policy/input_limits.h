@@ -14,6 +14,9 @@ class Node;
 
 namespace insource {
 
+// Handed down by whoever reads (the CLI from its flags, the server from its
+// configuration) to the rules loader and the case readers; there is no
+// process-wide copy, so two readers in one process may hold different limits.
 struct InputLimits {
   // Rules files (each file of an `extends` chain) and case files read whole
   // (decide, explain; not batch, which streams and has --max-record-bytes).
@@ -25,9 +28,6 @@ struct InputLimits {
   // is refused before it is read.
   size_t max_yaml_nodes = 1'000'000;
 };
-
-// The process-wide limits (the CLI sets them from its flags before reading).
-InputLimits& input_limits();
 
 // Checks a loaded document against the depth and node limits. Returns an
 // empty string when it is within them, else the problem; *line and *column

@@ -233,9 +233,9 @@ int Policy::criterion_index(std::string_view name) const {
   return -1;
 }
 
-RulesDoc read_policy_rules(const std::string& rules_file) {
-  return rules_file.empty() ? read_rules_text(std::string(embedded_default_rules()), kEmbeddedRulesLabel, ".")
-                            : read_rules_file(rules_file);
+RulesDoc read_policy_rules(const std::string& rules_file, const InputLimits& limits) {
+  return rules_file.empty() ? read_rules_text(std::string(embedded_default_rules()), kEmbeddedRulesLabel, ".", limits)
+                            : read_rules_file(rules_file, limits);
 }
 
 PluginTrust plugin_trust_of(const RulesDoc& doc, bool allow_writable) {
@@ -257,10 +257,7 @@ PluginTrust plugin_trust_of(const RulesDoc& doc, bool allow_writable) {
 }
 
 std::shared_ptr<const Policy> load_policy(const std::string& rules_file, PluginSet plugins) {
-  RulesDoc doc = rules_file.empty()
-                     ? read_rules_text(std::string(embedded_default_rules()), kEmbeddedRulesLabel, ".")
-                     : read_rules_file(rules_file);
-  return Policy::compile(std::move(doc), std::move(plugins));
+  return Policy::compile(read_policy_rules(rules_file), std::move(plugins));
 }
 
 }  // namespace insource

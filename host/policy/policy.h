@@ -81,8 +81,10 @@ class Policy {
   OverrideIndex index_;
 };
 
-// Loads rules (a file, or the built-in default when `rules_file` is empty)
-// and binds them to the plugins. Throws RulesError or PluginError.
+// Binds rules (a file, or the built-in default when `rules_file` is empty)
+// to plugins already loaded (tests, benchmarks). The front ends load with
+// load_policy(const PolicySource&) (policy/load_policy.h), which also applies
+// the rules' pins and isolation to the plugins. Throws RulesError or PluginError.
 std::shared_ptr<const Policy> load_policy(const std::string& rules_file, PluginSet plugins);
 
 // The pins of the rules (`criteria.<name>.sha256`) for load_plugins(). When
@@ -92,7 +94,7 @@ std::shared_ptr<const Policy> load_policy(const std::string& rules_file, PluginS
 PluginTrust plugin_trust_of(const RulesDoc& doc, bool allow_writable);
 
 // The rules file, or the built-in default when `rules_file` is empty.
-RulesDoc read_policy_rules(const std::string& rules_file);
+RulesDoc read_policy_rules(const std::string& rules_file, const InputLimits& limits = InputLimits{});
 
 }  // namespace insource
 

@@ -52,7 +52,8 @@ struct FileRules {
 
 class FileReader {
  public:
-  FileReader(std::shared_ptr<const SourceText> src, std::vector<Diagnostic>* diags) : src_(std::move(src)), diags_(diags) {}
+  FileReader(std::shared_ptr<const SourceText> src, const InputLimits& limits, std::vector<Diagnostic>* diags)
+      : src_(std::move(src)), limits_(limits), diags_(diags) {}
 
   // Returns false when the file is unusable (syntax error, not a map).
   bool read(FileRules* out) {
@@ -68,7 +69,7 @@ class FileReader {
       return false;
     }
     int line = 0, column = 0;
-    if (std::string too_big = check_yaml_limits(root, input_limits(), &line, &column); !too_big.empty()) {
+    if (std::string too_big = check_yaml_limits(root, limits_, &line, &column); !too_big.empty()) {
       error_at(SourcePos{src_->file, line, column}, too_big);
       return false;
     }
@@ -415,17 +416,18 @@ class FileReader {
   }
 
   std::shared_ptr<const SourceText> src_;
+  const InputLimits& limits_;
   std::vector<Diagnostic>* diags_;
 };
 
 class Resolver {
  public:
-  explicit Resolver(std::vector<Diagnostic>* diags) : diags_(diags) {}
+  Resolver(const InputLimits& limits, std::vector<Diagnostic>* diags) : limits_(limits), diags_(diags) {}
 
   // Reads one file and, first, the chain of files it extends.
   bool resolve(std::shared_ptr<const SourceText> src, const fs::path& base_dir, RulesDoc* doc) {
     FileRules rules;
-    if (!FileReader(src, diags_).read(&rules)) return false;
+    if (!FileReader(src, limits_, diags_).read(&rules)) return false;
     doc->files.push_back(src->file);
     doc->resolved_text += src->text;
     doc->resolved_text += '\n';
@@ -438,11 +440,11 @@ class Resolver {
         return false;
       }
       std::string text;
-      if (std::string big = check_file_size(parent.string(), input_limits()); !big.empty()) {
+      if (std::string big = check_file_size(parent.string(), limits_); !big.empty()) {
         error_at(rules.extends_pos, "the extended rules file '" + parent.string() + "' is refused: " + big);
         return false;
       }
-      if (std::string why; !read_file(parent, &text, &why)) {
+      if (std::string why; !read_file(parent, limits_, &text, &why)) {
         error_at(rules.extends_pos, "cannot read the extended rules file '" + parent.string() + "'" +
                                         (why.empty() ? "" : ": " + why));
         return false;
@@ -463,14 +465,14 @@ class Resolver {
   }
 
   // Bounded by --max-file-bytes even where the size is not known up front (a pipe, /dev/zero).
-  static bool read_file(const fs::path& p, std::string* out, std::string* why = nullptr) {
+  static bool read_file(const fs::path& p, const InputLimits& limits, std::string* out, std::string* why = nullptr) {
     if (std::string no = why_unreadable(p.string()); !no.empty()) {
       if (why) *why = no;
       return false;
     }
     std::ifstream in(p, std::ios::binary);
     if (!in) return false;
-    std::string problem = read_bounded(in, input_limits(), out);
+    std::string problem = read_bounded(in, limits, out);
     if (why) *why = problem;
     return problem.empty();
   }
@@ -547,6 +549,7 @@ class Resolver {
     doc->overrides = std::move(child.overrides);
   }
 
+  const InputLimits& limits_;
   std::vector<Diagnostic>* diags_;
   std::vector<fs::path> chain_;
 };
@@ -571,38 +574,39 @@ RulesDoc finish(RulesDoc doc, std::vector<Diagnostic> diags) {
 
 }  // namespace
 
-RulesDoc read_rules_text(const std::string& text, const std::string& label, const fs::path& base_dir) {
+RulesDoc read_rules_text(const std::string& text, const std::string& label, const fs::path& base_dir,
+                         const InputLimits& limits) {
   std::vector<Diagnostic> diags;
   RulesDoc doc;
   doc.file = label;
-  Resolver r(&diags);
+  Resolver r(limits, &diags);
   r.push(base_dir / label);
   r.resolve(std::make_shared<SourceText>(SourceText{label, text}), base_dir, &doc);
   return finish(std::move(doc), std::move(diags));
 }
 
-RulesDoc read_rules_file_partial(const fs::path& file, std::vector<Diagnostic>* diags) {
+RulesDoc read_rules_file_partial(const fs::path& file, std::vector<Diagnostic>* diags, const InputLimits& limits) {
   RulesDoc doc;
   doc.file = file.string();
   std::string text;
-  if (std::string big = check_file_size(file.string(), input_limits()); !big.empty()) {
+  if (std::string big = check_file_size(file.string(), limits); !big.empty()) {
     diags->push_back(Diagnostic{Diagnostic::Severity::kError, SourcePos{file.string()}, big});
     return doc;
   }
-  if (std::string why; !Resolver::read_file(file, &text, &why)) {
+  if (std::string why; !Resolver::read_file(file, limits, &text, &why)) {
     diags->push_back(Diagnostic{Diagnostic::Severity::kError, SourcePos{file.string()},
                                 "cannot read the rules file" + (why.empty() ? "" : ": " + why)});
     return doc;
   }
-  Resolver r(diags);
+  Resolver r(limits, diags);
   r.push(file);
   r.resolve(std::make_shared<SourceText>(SourceText{file.string(), std::move(text)}), file.parent_path(), &doc);
   return doc;
 }
 
-RulesDoc read_rules_file(const fs::path& file) {
+RulesDoc read_rules_file(const fs::path& file, const InputLimits& limits) {
   std::vector<Diagnostic> diags;
-  RulesDoc doc = read_rules_file_partial(file, &diags);
+  RulesDoc doc = read_rules_file_partial(file, &diags, limits);
   return finish(std::move(doc), std::move(diags));
 }
 

@@ -13,6 +13,8 @@
 #include "core/source_pos.h"
 #include "core/value.h"
 #include "core/verdict.h"
+#include "core/vote.h"
+#include "policy/input_limits.h"
 
 namespace insource {
 
@@ -89,11 +91,6 @@ struct RuleZeroWeight {
   bool removes_inherited = false;  // it removed a criterion an extended file listed
 };
 
-struct Thresholds {
-  double insource = 0.20;
-  double outsource = -0.20;
-};
-
 struct RulesDoc {
   std::string file;  // the file named by the user (or the built-in label)
   std::string name;
@@ -109,11 +106,13 @@ struct RulesDoc {
 };
 
 // Reads a rules file and the files it extends. Throws RulesError with every
-// problem found (file:line:column each).
-RulesDoc read_rules_file(const std::filesystem::path& file);
+// problem found (file:line:column each). Every file read is held to `limits`
+// (the caller's --max-* flags).
+RulesDoc read_rules_file(const std::filesystem::path& file, const InputLimits& limits = InputLimits{});
 
 // Reads rules from text; `label` names it in messages, `base_dir` resolves `extends`.
-RulesDoc read_rules_text(const std::string& text, const std::string& label, const std::filesystem::path& base_dir);
+RulesDoc read_rules_text(const std::string& text, const std::string& label, const std::filesystem::path& base_dir,
+                         const InputLimits& limits = InputLimits{});
 
 // The default policy compiled into the binary (rules/default.yaml).
 std::string_view embedded_default_rules();

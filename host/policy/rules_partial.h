@@ -12,7 +12,8 @@ namespace insource {
 
 // read_rules_file that never throws: the errors go to *diags and what could
 // be read is returned (RulesDoc::files is empty when nothing could).
-RulesDoc read_rules_file_partial(const std::filesystem::path& file, std::vector<Diagnostic>* diags);
+RulesDoc read_rules_file_partial(const std::filesystem::path& file, std::vector<Diagnostic>* diags,
+                                 const InputLimits& limits = InputLimits{});
 
 }  // namespace insource
 

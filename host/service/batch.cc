@@ -369,7 +369,7 @@ class Worker {
         continue;
       }
       inputs_.clear();
-      read_yaml_document(piece.text, o_.label, policy_->schema(), static_cast<int>(line), &inputs_);
+      read_yaml_document(piece.text, o_.label, policy_->schema(), static_cast<int>(line), o_.limits, &inputs_);
       for (CaseInput& in : inputs_) {
         const uint64_t at = in.line > 0 ? static_cast<uint64_t>(in.line) : line;
         if (out_of_time(c, at)) continue;

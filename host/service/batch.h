@@ -21,6 +21,7 @@
 
 #include "core/verdict.h"
 #include "policy/evaluator.h"
+#include "policy/input_limits.h"
 #include "policy/policy.h"
 
 namespace insource {
@@ -66,6 +67,9 @@ struct BatchOptions {
   // The line number of the input's first line, in error records: > 1 when the
   // input is a part of a larger file (the Python package's partitions on Dask).
   uint64_t first_line = 1;
+  // Bounds each YAML document's nesting and expanded size (--max-yaml-depth,
+  // --max-yaml-nodes); a document over them is a "limit" error record.
+  InputLimits limits;
 };
 
 struct BatchStats {

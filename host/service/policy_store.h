@@ -24,30 +24,9 @@
 #include <string>
 #include <vector>
 
-#include "policy/policy.h"
+#include "policy/load_policy.h"
 
 namespace insource {
-
-// Where a policy comes from.
-struct PolicySource {
-  std::string rules;                     // empty: the built-in default policy
-  std::vector<std::string> plugin_dirs;  // --plugins, before INSOURCE_PLUGIN_PATH and the default folder
-  bool no_default_plugins = false;
-  // The installed plugins' folder; empty: ../lib/insource/plugins beside the
-  // program (the Python package, whose program is python3, names its own).
-  std::filesystem::path default_plugin_dir;
-  bool allow_writable_plugins = false;   // as the CLI's --allow-writable-plugins
-  bool stage_plugins = true;             // load private copies (see above)
-  bool isolate_all = false;              // --isolate: every plugin in worker processes
-  IsolationConfig isolation;             // --plugin-timeout, --isolate-memory
-};
-
-// A plugin file as loaded.
-struct LoadedPluginFile {
-  std::string criterion, name, version;
-  std::string file;    // the file it was loaded from (not the private copy)
-  std::string sha256;  // of the file's contents as loaded
-};
 
 // One loaded policy with what describes it.
 struct PolicySnapshot {
@@ -71,10 +50,9 @@ class PolicyLoadError : public std::runtime_error {
   std::string kind_;
 };
 
-// Builds a snapshot from scratch, the way the CLI loads a policy: the rules
-// first (their sha256 pins and the writability rule decide which plugin
-// files may be opened at all, plugin_trust_of()), then the plugins, then the
-// binding. Throws PolicyLoadError.
+// Builds a snapshot from scratch with load_policy(), as the CLI loads a
+// policy (PolicySource, LoadedPluginFile: policy/load_policy.h), and checks
+// that every plugin takes its parameters. Throws PolicyLoadError.
 std::shared_ptr<const PolicySnapshot> build_policy_snapshot(const PolicySource& source, uint64_t generation);
 
 struct ReloadOutcome {

@@ -188,7 +188,8 @@ Margins compute_margins(const Policy& p, const Case& c, const Decision& d) {
     return it == uses.end() ? nullptr : &it->second;
   };
   const NameUse* total_use = use_of(NameRef{NameInfo::Kind::kTotal, 0});
-  std::vector<double> total_cuts{p.thresholds().insource - kThresholdEpsilon, p.thresholds().outsource + kThresholdEpsilon};
+  const auto band_cuts = threshold_cuts(p.thresholds());
+  std::vector<double> total_cuts(band_cuts.begin(), band_cuts.end());
   bool total_opaque = false;
   if (total_use) {
     total_cuts.insert(total_cuts.end(), total_use->numbers.begin(), total_use->numbers.end());
@@ -212,12 +213,10 @@ Margins compute_margins(const Policy& p, const Case& c, const Decision& d) {
     }
     const double s = d.criteria[k].score, w = cm.weight;
     cm.score = s;
-    double a = 0.0, b = 0.0;  // the other voters' weighted sum and weight sum
-    for (size_t i = 0; i < criteria.size(); ++i) {
-      if (i == k || d.criteria[i].state != State::kVoted) continue;
-      a += criteria[i].weight * d.criteria[i].score;
-      b += criteria[i].weight;
-    }
+    WeightedVote others;  // the other voters: the total as a function of this one's weight or score
+    for (size_t i = 0; i < criteria.size(); ++i)
+      if (i != k && d.criteria[i].state == State::kVoted) others.add(criteria[i].weight, d.criteria[i].score);
+    const double a = others.weighted_sum(), b = others.weight_sum();
     const NameUse* score_use = use_of(NameRef{NameInfo::Kind::kScore, static_cast<uint32_t>(k)});
     const bool opaque_w = total_opaque;
     const bool opaque_s = total_opaque || (score_use && score_use->opaque);

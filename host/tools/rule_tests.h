@@ -19,6 +19,10 @@
 // and some test reached it without matching; for each verdict band
 // (insource, hybrid, outsource), whether the thresholds put some test there;
 // for each criterion, whether it voted in some test and abstained in some test.
+//
+// The parts, one file each: rule_test_file.cc (reading a test file and its
+// expectations), rule_test_runner.cc (running it), rule_test_coverage.cc,
+// rule_test_reports.cc (text, JSON, JUnit).
 #ifndef INSOURCE_HOST_RULE_TESTS_H_
 #define INSOURCE_HOST_RULE_TESTS_H_
 
@@ -30,6 +34,7 @@
 #include <vector>
 
 #include "policy/evaluator.h"
+#include "policy/load_policy.h"
 #include "policy/policy.h"
 #include "core/source_pos.h"
 
@@ -137,15 +142,10 @@ class Coverage {
   std::vector<int> voted_, abstained_;
 };
 
-struct TestRunOptions {
-  std::vector<std::string> plugin_dirs;  // the command's --plugins
-  bool no_default_plugins = false;
-  // As decide loads plugins (docs/reliability.md): the rules' pins always
-  // apply; these are the command's --allow-writable-plugins and isolation.
-  bool allow_writable_plugins = false;
-  bool isolate_all = false;
-  IsolationConfig isolation;
-};
+// The command's plugin options and limits, as decide loads a policy (the
+// rules' pins always apply). `rules` is not used: each test file names its
+// own, and its `plugins` folders come before the command's.
+using TestRunOptions = PolicySource;
 
 // One test file run against its rules.
 struct FileRun {
