@@ -100,7 +100,10 @@ FileRun run_test_file(const std::string& path, const TestRunOptions& options) {
   }
   std::error_code ec;
   run.rules_key = tf.rules.empty() ? std::string("(built in)") : fs::weakly_canonical(tf.rules, ec).string();
-  for (const auto& d : dirs) run.rules_key += "|" + fs::weakly_canonical(d, ec).string();
+  for (const auto& d : dirs) {
+    run.rules_key += '|';
+    run.rules_key += fs::weakly_canonical(d, ec).string();
+  }
   run.coverage = Coverage::of(*policy, run.rules_label);
 
   std::map<std::string, std::vector<CaseInput>> files;  // case files read once
