@@ -4,7 +4,8 @@
 // slots, types are checked, and the result is a flat tree that evaluates a
 // case with no string lookups and no allocation. Evaluation is three-valued:
 // a comparison that reads a missing value is unknown, and a condition that
-// ends unknown does not match.
+// ends unknown does not match. The policy authors' tools read the compiled
+// tree through ConditionNodeView (below), never the trace's text.
 #ifndef INSOURCE_HOST_CONDITION_H_
 #define INSOURCE_HOST_CONDITION_H_
 
@@ -155,7 +156,8 @@ class ConditionNodeView {
     kName,                    // a fact, score.<criterion> or total
   };
 
-  ConditionNodeView() = default;  // views nothing; evaluates to unknown
+  // Views nothing: evaluate() gives unknown; nothing else may be called.
+  ConditionNodeView() = default;
 
   Kind kind() const;
   // kCompare: == != < <= > >= (as written); kArith: + - * /; kCall: min max abs; else empty.
