@@ -1,6 +1,7 @@
-// The structure of compiled conditions (condition_shape.h), rebuilt from the
-// trace: the right tree for every construct of the language, an evaluator
-// that agrees with Condition::evaluate on many random cases, the names and
+// The structure of compiled conditions (condition_shape.h), copied from the
+// condition's read-only view: the right tree for every construct of the
+// language, values of every sub-expression that agree with
+// Condition::evaluate and trace() on many random cases, the names and
 // constants simple comparisons use, and "what would have to change".
 #include <random>
 
@@ -57,10 +58,10 @@ std::shared_ptr<const Policy> policy_with(const std::vector<std::string>& condit
 
 TEST(ConditionShape, TheDefaultOverridesHaveTheirTrees) {
   auto p = test::default_policy();
-  CondNode a = condition_shape(p->overrides()[0].condition, *p);
+  CondNode a = condition_shape(p->overrides()[0].condition);
   ASSERT_EQ(a.kind, K::kAnd);
   ASSERT_EQ(a.kids.size(), 2u);
-  EXPECT_EQ(a.kids[0].kind, K::kCmp);
+  EXPECT_EQ(a.kids[0].kind, K::kCompare);
   EXPECT_EQ(a.kids[0].op, "==");
   EXPECT_EQ(a.kids[0].kids[0].kind, K::kName);
   EXPECT_EQ(a.kids[0].kids[0].name, "security.system_access");
@@ -68,7 +69,7 @@ TEST(ConditionShape, TheDefaultOverridesHaveTheirTrees) {
   EXPECT_EQ(a.kids[0].kids[1].string, "back_office");
   EXPECT_EQ(a.kids[1].kind, K::kNot);
   EXPECT_EQ(a.kids[1].kids[0].type, Type::kBool);
-  CondNode c = condition_shape(p->overrides()[2].condition, *p);
+  CondNode c = condition_shape(p->overrides()[2].condition);
   ASSERT_EQ(c.kids.size(), 2u);
   EXPECT_EQ(c.kids[0].op, ">=");
   EXPECT_EQ(c.kids[0].kids[1].number, 0.9);
@@ -80,30 +81,37 @@ TEST(ConditionShape, TheDefaultOverridesHaveTheirTrees) {
 TEST(ConditionShape, EveryConstructIsReadBack) {
   auto p = policy_with(kConditions);
   ASSERT_EQ(p->overrides().size(), kConditions.size());
-  for (const auto& o : p->overrides()) EXPECT_NO_THROW(condition_shape(o.condition, *p)) << o.condition.text();
-  CondNode neg = condition_shape(p->overrides()[3].condition, *p);
+  for (const auto& o : p->overrides()) EXPECT_NO_THROW(condition_shape(o.condition)) << o.condition.text();
+  CondNode neg = condition_shape(p->overrides()[3].condition);
   ASSERT_EQ(neg.kids.size(), 3u);
   EXPECT_EQ(neg.kids[0].kids[0].kind, K::kNeg);
   EXPECT_EQ(neg.kids[1].kids[0].kind, K::kNumber);
   EXPECT_EQ(neg.kids[1].kids[0].number, 1.0);  // --1
   EXPECT_EQ(neg.kids[2].kids[0].number, 2.0);  // -(-2)
-  CondNode esc = condition_shape(p->overrides()[7].condition, *p);
+  CondNode esc = condition_shape(p->overrides()[7].condition);
   EXPECT_EQ(esc.kids[0].kids[1].string, "it's \"quoted\"");
   EXPECT_EQ(esc.kids[1].kids[1].string, "x");
-  CondNode calls = condition_shape(p->overrides()[5].condition, *p);
+  CondNode calls = condition_shape(p->overrides()[5].condition);
   EXPECT_EQ(calls.kids[0].kids[0].kind, K::kCall);
   EXPECT_EQ(calls.kids[0].kids[0].op, "min");
   EXPECT_EQ(calls.kids[0].kids[0].kids.size(), 3u);
-  CondNode empty_in = condition_shape(p->overrides()[10].condition, *p);
+  CondNode empty_in = condition_shape(p->overrides()[10].condition);
   EXPECT_EQ(empty_in.kids[0].kind, K::kIn);
   EXPECT_EQ(empty_in.kids[0].kids.size(), 1u);
 }
 
-// The rebuilt tree evaluates like the engine on random cases.
+void flatten(const CondNode& n, std::vector<const CondNode*>* out) {
+  out->push_back(&n);
+  for (const CondNode& k : n.kids) flatten(k, out);
+}
+
+// The tools' values agree with the engine on random cases: the whole
+// condition with Condition::evaluate, and every sub-expression that trace()
+// evaluated with its step (the tree is in the steps' order, text and offset).
 TEST(ConditionShape, EvaluatesLikeTheEngine) {
   auto p = policy_with(kConditions);
   std::vector<CondNode> shapes;
-  for (const auto& o : p->overrides()) shapes.push_back(condition_shape(o.condition, *p));
+  for (const auto& o : p->overrides()) shapes.push_back(condition_shape(o.condition));
   std::mt19937 rng(42);
   std::vector<std::string> strings{"low", "normal", "high", "x", "it's \"quoted\"", "other"};
   std::vector<double> numbers{-3, -1, 0, 0.25, 0.5, 0.9, 1, 2, 3, 10, 100, 1000};
@@ -127,10 +135,23 @@ TEST(ConditionShape, EvaluatesLikeTheEngine) {
     }
     EvalInput in{facts.data(), scores.data(), voted.data(), numbers[rng() % numbers.size()] / 10};
     for (size_t i = 0; i < shapes.size(); ++i) {
-      Tri engine = p->overrides()[i].condition.evaluate(in);
-      Tri shape = evaluate_shape(shapes[i], in, *p).tri();
-      ASSERT_EQ(engine, shape) << p->overrides()[i].condition.text() << " (round " << round << ")";
+      const Condition& cond = p->overrides()[i].condition;
+      Tri engine = cond.evaluate(in);
+      Tri shape = value_of(shapes[i], in).tri();
+      ASSERT_EQ(engine, shape) << cond.text() << " (round " << round << ")";
       ++agree;
+      std::vector<TraceStep> steps;
+      ASSERT_EQ(cond.trace(in, &steps), engine);
+      std::vector<const CondNode*> nodes;
+      flatten(shapes[i], &nodes);
+      ASSERT_EQ(nodes.size(), steps.size()) << cond.text();
+      for (size_t k = 0; k < steps.size(); ++k) {
+        ASSERT_EQ(nodes[k]->text, steps[k].text) << cond.text();
+        ASSERT_EQ(nodes[k]->offset, steps[k].offset) << cond.text();
+        if (steps[k].outcome == "not evaluated") continue;
+        ASSERT_EQ(value_of(*nodes[k], in).describe(), steps[k].outcome)
+            << steps[k].text << " in " << cond.text() << " (round " << round << ")";
+      }
     }
   }
   EXPECT_EQ(agree, 3000 * static_cast<int>(kConditions.size()));
@@ -139,9 +160,9 @@ TEST(ConditionShape, EvaluatesLikeTheEngine) {
 TEST(ConditionShape, SimpleComparisonsGiveTheirConstantsOthersAreOpaque) {
   auto p = policy_with({kConditions[0], kConditions[4], kConditions[8]});
   NameUses first, arithmetic, scores;
-  collect_name_uses(condition_shape(p->overrides()[0].condition, *p), *p, &first);
-  collect_name_uses(condition_shape(p->overrides()[1].condition, *p), *p, &arithmetic);
-  collect_name_uses(condition_shape(p->overrides()[2].condition, *p), *p, &scores);
+  collect_name_uses(condition_shape(p->overrides()[0].condition), &first);
+  collect_name_uses(condition_shape(p->overrides()[1].condition), &arithmetic);
+  collect_name_uses(condition_shape(p->overrides()[2].condition), &scores);
   NameRef util{NameInfo::Kind::kFact, *p->schema().find("capacity.utilization")};
   NameRef prio{NameInfo::Kind::kFact, *p->schema().find("project.priority")};
   ASSERT_EQ(first.size(), 2u);
@@ -162,22 +183,22 @@ TEST(ConditionShape, WhatWouldHaveToChange) {
   std::vector<double> scores(p->criteria().size());
   std::vector<uint8_t> voted(p->criteria().size());
   EvalInput in{c.facts.data(), scores.data(), voted.data(), 0.0};
-  CondNode booked = condition_shape(p->overrides()[0].condition, *p);
+  CondNode booked = condition_shape(p->overrides()[0].condition);
   EXPECT_EQ(describe_changes(changes_for(booked, Goal::kNotTrue, in, *p)),
             "capacity.utilization were below 0.9 or not given (now 0.95); or project.priority were \"low\" or not given "
             "(now \"high\")");
   EXPECT_EQ(describe_changes(changes_for(booked, Goal::kTrue, in, *p)), "(nothing: it already is so)");
   // not (urgent or utilization < 0.5): false now because... it is true now; to make it false, one of them must hold.
-  CondNode n = condition_shape(p->overrides()[1].condition, *p);
+  CondNode n = condition_shape(p->overrides()[1].condition);
   EXPECT_EQ(describe_changes(changes_for(n, Goal::kFalse, in, *p)),
             "capacity.utilization were below 0.5 (now 0.95); or project.urgent were true (now false)");
   // A fact with a default cannot be "not given": vendor_certified defaults to false.
-  CondNode cert = condition_shape(p->overrides()[2].condition, *p);
+  CondNode cert = condition_shape(p->overrides()[2].condition);
   EXPECT_EQ(describe_changes(changes_for(cert, Goal::kNotTrue, in, *p)),
             "security.vendor_certified were true (now false, by default)");
   // A goal nothing can reach.
   auto q = policy_with({"true or capacity.utilization > 1"});
-  EXPECT_TRUE(changes_for(condition_shape(q->overrides()[0].condition, *q), Goal::kNotTrue, in, *q).empty());
+  EXPECT_TRUE(changes_for(condition_shape(q->overrides()[0].condition), Goal::kNotTrue, in, *q).empty());
 }
 
 }  // namespace

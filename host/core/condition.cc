@@ -135,12 +135,16 @@ struct Node {
 };
 static_assert(sizeof(Node) == 24, "keep Node compact");
 
-// Per node, for the trace: where it is in the text and its type.
+// Per node, for the trace and the read-only view (never read by evaluate()):
+// where it is in the text, its type, and for a name or exists(name) where the
+// name is.
 struct Span {
   uint32_t begin;
   uint32_t len;
   uint16_t depth;
   VT type;
+  uint32_t name_begin;
+  uint32_t name_len;
 };
 
 Tri to_tri(bool b) { return b ? Tri::kTrue : Tri::kFalse; }
@@ -353,6 +357,7 @@ struct Ast {
   bool is_name = false;
   bool is_literal = false;
   NameInfo info;  // names and exists
+  uint32_t name_begin = 0, name_end = 0;  // names and exists: where the name is
   std::vector<std::unique_ptr<Ast>> kids;
 };
 using AstP = std::unique_ptr<Ast>;
@@ -739,6 +744,8 @@ class Parser {
     AstP a = make(kTotal, VT::kNumber, t.off, t.off + t.len);
     a->is_name = true;
     a->str = name;
+    a->name_begin = t.off;
+    a->name_end = t.off + t.len;
     switch (info->kind) {
       case NameInfo::Kind::kTotal: a->op = kTotal; break;
       case NameInfo::Kind::kScore: a->op = kScore; break;
@@ -799,6 +806,8 @@ class Parser {
       AstP a = make(o, VT::kBool, b, e);
       a->info = std::move(n.info);
       a->str = std::move(n.str);
+      a->name_begin = n.name_begin;
+      a->name_end = n.name_end;
       return a;
     }
     if (args.empty()) fail("'" + f + "' needs at least one argument", rp.off);
@@ -853,7 +862,8 @@ void Condition::Impl::emit(const Ast& a, int depth) {
   nd.cmp = nd.fcmp = a.cmp;
   nd.num = 0.0;
   nodes.push_back(nd);
-  spans.push_back(Span{a.begin, a.end - a.begin, static_cast<uint16_t>(depth), a.type});
+  spans.push_back(Span{a.begin, a.end - a.begin, static_cast<uint16_t>(depth), a.type, a.name_begin,
+                       a.name_end - a.name_begin});
 
   auto fact_without_default = [](const Ast& k, Op op) {
     return k.op == op && type_of(k.info.fallback) == Type::kAbsent;
@@ -1308,6 +1318,189 @@ const std::vector<uint32_t>& Condition::facts_read() const {
 std::optional<Condition::EqualityKey> Condition::equality_key() const {
   if (!impl_) return std::nullopt;
   return impl_->key;
+}
+
+// ---------------------------------------------------------------- the read-only view
+//
+// Everything here reads what compile() stored: the generic opcode (`gop`,
+// never a fused one), the operands, the spans and the string pool. Nothing
+// here is on the path of evaluate().
+
+std::optional<ConditionNodeView> Condition::root() const {
+  if (!impl_ || impl_->nodes.empty()) return std::nullopt;
+  return ConditionNodeView(impl_.get(), 0);
+}
+
+size_t Condition::node_count() const { return impl_ ? impl_->nodes.size() : 0; }
+
+ConditionNodeView Condition::node(size_t index) const {
+  if (index >= node_count()) throw std::out_of_range("Condition::node: no node " + std::to_string(index));
+  return ConditionNodeView(impl_.get(), static_cast<uint32_t>(index));
+}
+
+ConditionNodeView::Kind ConditionNodeView::kind() const {
+  switch (impl_->nodes[index_].gop) {
+    case kAnd: return Kind::kAnd;
+    case kOr: return Kind::kOr;
+    case kNot: return Kind::kNot;
+    case kCmpNum:
+    case kCmpStr:
+    case kCmpBool: return Kind::kCompare;
+    case kInNum:
+    case kInStr:
+    case kInBool: return Kind::kIn;
+    case kAdd:
+    case kSub:
+    case kMul:
+    case kDiv: return Kind::kArith;
+    case kNeg: return Kind::kNeg;
+    case kMin:
+    case kMax:
+    case kAbs: return Kind::kCall;
+    case kExistsFact:
+    case kExistsScore:
+    case kExistsTotal: return Kind::kExists;
+    case kNumLit: return Kind::kNumber;
+    case kStrLit: return Kind::kString;
+    case kBoolLit: return Kind::kBool;
+    case kFactNum:
+    case kFactStr:
+    case kFactBool:
+    case kScore:
+    case kTotal: return Kind::kName;
+    case kFactNumCmpLit:
+    case kFactStrCmpLit: break;  // fused opcodes are never stored as `gop`
+  }
+  return Kind::kBool;
+}
+
+std::string_view ConditionNodeView::op() const {
+  const Node& nd = impl_->nodes[index_];
+  switch (nd.gop) {
+    case kCmpNum:
+    case kCmpStr:
+    case kCmpBool:
+      switch (nd.cmp) {
+        case Cmp::kEq: return "==";
+        case Cmp::kNe: return "!=";
+        case Cmp::kLt: return "<";
+        case Cmp::kLe: return "<=";
+        case Cmp::kGt: return ">";
+        case Cmp::kGe: return ">=";
+      }
+      break;
+    case kAdd: return "+";
+    case kSub: return "-";
+    case kMul: return "*";
+    case kDiv: return "/";
+    case kMin: return "min";
+    case kMax: return "max";
+    case kAbs: return "abs";
+    default: break;
+  }
+  return {};
+}
+
+std::string_view ConditionNodeView::text() const {
+  const Span& sp = impl_->spans[index_];
+  return std::string_view(impl_->text).substr(sp.begin, sp.len);
+}
+
+size_t ConditionNodeView::offset() const { return impl_->spans[index_].begin; }
+
+int ConditionNodeView::depth() const { return impl_->spans[index_].depth; }
+
+Type ConditionNodeView::type() const {
+  switch (impl_->spans[index_].type) {
+    case VT::kNumber: return Type::kNumber;
+    case VT::kString: return Type::kString;
+    case VT::kBool: break;
+  }
+  return Type::kBool;
+}
+
+ConditionNodeView::Children ConditionNodeView::children() const {
+  return Children(impl_, index_ + 1, impl_->nodes[index_].end);
+}
+
+size_t ConditionNodeView::child_count() const {
+  size_t n = 0;
+  for (uint32_t c = index_ + 1; c < impl_->nodes[index_].end; c = impl_->nodes[c].end) ++n;
+  return n;
+}
+
+ConditionNodeView::Children::Iterator& ConditionNodeView::Children::Iterator::operator++() {
+  index_ = impl_->nodes[index_].end;
+  return *this;
+}
+
+NameInfo::Kind ConditionNodeView::name_kind() const {
+  switch (impl_->nodes[index_].gop) {
+    case kScore:
+    case kExistsScore: return NameInfo::Kind::kScore;
+    case kTotal:
+    case kExistsTotal: return NameInfo::Kind::kTotal;
+    default: break;
+  }
+  return NameInfo::Kind::kFact;
+}
+
+uint32_t ConditionNodeView::name_index() const {
+  switch (impl_->nodes[index_].gop) {
+    case kFactNum:
+    case kFactStr:
+    case kFactBool:
+    case kScore:
+    case kExistsFact:
+    case kExistsScore: return impl_->nodes[index_].a;
+    default: break;
+  }
+  return 0;
+}
+
+std::string_view ConditionNodeView::name() const {
+  const Span& sp = impl_->spans[index_];
+  return std::string_view(impl_->text).substr(sp.name_begin, sp.name_len);
+}
+
+double ConditionNodeView::number() const {
+  const Node& nd = impl_->nodes[index_];
+  return nd.gop == kNumLit ? nd.num : 0.0;
+}
+
+std::string_view ConditionNodeView::string() const {
+  const Node& nd = impl_->nodes[index_];
+  if (nd.gop != kStrLit) return {};
+  return std::string_view(impl_->pool).substr(nd.str.off, nd.str.len);
+}
+
+bool ConditionNodeView::boolean() const {
+  const Node& nd = impl_->nodes[index_];
+  return nd.gop == kBoolLit && nd.a != 0;
+}
+
+NodeValue ConditionNodeView::evaluate(const EvalInput& in) const {
+  NodeValue v;
+  if (!impl_) return v;
+  // The evaluator of evaluate(), started at this node instead of the root.
+  Eval<false> ev(impl_->nodes.data(), impl_->pool.data(), in, nullptr);
+  switch (impl_->spans[index_].type) {
+    case VT::kBool: {
+      const Tri t = ev.b(index_);
+      if (t != Tri::kUnknown) {
+        v.state = NodeValue::State::kBool;
+        v.boolean = t == Tri::kTrue;
+      }
+      break;
+    }
+    case VT::kNumber:
+      if (ev.num(index_, v.number)) v.state = NodeValue::State::kNumber;
+      break;
+    case VT::kString:
+      if (ev.str(index_, v.string)) v.state = NodeValue::State::kString;
+      break;
+  }
+  return v;
 }
 
 }  // namespace insource

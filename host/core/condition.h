@@ -4,7 +4,8 @@
 // slots, types are checked, and the result is a flat tree that evaluates a
 // case with no string lookups and no allocation. Evaluation is three-valued:
 // a comparison that reads a missing value is unknown, and a condition that
-// ends unknown does not match.
+// ends unknown does not match. The policy authors' tools read the compiled
+// tree through ConditionNodeView (below), never the trace's text.
 #ifndef INSOURCE_HOST_CONDITION_H_
 #define INSOURCE_HOST_CONDITION_H_
 
@@ -78,6 +79,8 @@ struct TraceStep {
   std::string missing;   // for unknown: the name that was missing (or "division by zero")
 };
 
+class ConditionNodeView;
+
 class Condition {
  public:
   // Parses, resolves and type-checks `text`. Throws ConditionError.
@@ -112,10 +115,109 @@ class Condition {
   };
   std::optional<EqualityKey> equality_key() const;
 
+  // The compiled tree, read-only (see ConditionNodeView): the root, or
+  // nullopt for a default-constructed (empty) condition.
+  std::optional<ConditionNodeView> root() const;
+  // Every node by its pre-order index, the index of its trace() step.
+  size_t node_count() const;
+  ConditionNodeView node(size_t index) const;  // index < node_count()
+
   struct Impl;
 
  private:
   std::unique_ptr<Impl> impl_;
+};
+
+// The value of a sub-expression on a case, as the engine computes it.
+struct NodeValue {
+  enum class State : uint8_t { kUnknown, kNumber, kString, kBool };
+  State state = State::kUnknown;
+  double number = 0.0;
+  std::string_view string;  // points into the condition or into the case's facts
+  bool boolean = false;
+};
+
+// One node of a compiled condition, read-only, for the policy authors' tools
+// (static checks, flip margins, explanations): what the compiler built, so
+// that they need no second parser and no second evaluator. Deciding never
+// uses it, and it adds nothing to evaluate().
+//
+// A view is a pointer and an index, cheap to copy. It stays valid while the
+// Condition it came from lives, also across a move of that Condition (the
+// nodes do not move); a copy of the Condition has nodes, and views, of its own.
+class ConditionNodeView {
+ public:
+  enum class Kind : uint8_t {
+    kAnd, kOr, kNot,          // logic
+    kCompare, kIn,            // comparisons; kIn: the first child is the left side, the rest the list
+    kArith, kNeg, kCall,      // + - * /, unary minus, min / max / abs
+    kExists,                  // exists(name)
+    kNumber, kString, kBool,  // literals
+    kName,                    // a fact, score.<criterion> or total
+  };
+
+  // Views nothing: evaluate() gives unknown; nothing else may be called.
+  ConditionNodeView() = default;
+
+  Kind kind() const;
+  // kCompare: == != < <= > >= (as written); kArith: + - * /; kCall: min max abs; else empty.
+  std::string_view op() const;
+  std::string_view text() const;  // the source text, without enclosing parentheses
+  size_t offset() const;          // where the text starts in the condition
+  int depth() const;              // 0 for the root
+  Type type() const;              // of the value: number, string or bool
+  size_t index() const { return index_; }  // pre-order: the same as the trace() step's
+
+  // The children in order (operands, the left side and list of `in`, arguments).
+  class Children;
+  Children children() const;
+  size_t child_count() const;
+
+  // kName and kExists: what the name refers to, and the name as written.
+  NameInfo::Kind name_kind() const;
+  uint32_t name_index() const;  // fact slot, criterion index; 0 for total
+  std::string_view name() const;
+
+  // Literals: kNumber (a folded `-1` is the number -1), kString (unescaped), kBool.
+  double number() const;
+  std::string_view string() const;
+  bool boolean() const;
+
+  // The value of this sub-expression on a case, by the engine's own evaluator
+  // (the one evaluate() runs), without allocating.
+  NodeValue evaluate(const EvalInput& in) const;
+
+ private:
+  friend class Condition;
+  ConditionNodeView(const Condition::Impl* impl, uint32_t index) : impl_(impl), index_(index) {}
+
+  const Condition::Impl* impl_ = nullptr;
+  uint32_t index_ = 0;
+};
+
+class ConditionNodeView::Children {
+ public:
+  class Iterator {
+   public:
+    ConditionNodeView operator*() const { return ConditionNodeView(impl_, index_); }
+    Iterator& operator++();
+    bool operator==(const Iterator& o) const { return index_ == o.index_; }
+    bool operator!=(const Iterator& o) const { return index_ != o.index_; }
+
+   private:
+    friend class Children;
+    Iterator(const Condition::Impl* impl, uint32_t index) : impl_(impl), index_(index) {}
+    const Condition::Impl* impl_;
+    uint32_t index_;
+  };
+  Iterator begin() const { return Iterator(impl_, first_); }
+  Iterator end() const { return Iterator(impl_, end_); }
+
+ private:
+  friend class ConditionNodeView;
+  Children(const Condition::Impl* impl, uint32_t first, uint32_t end) : impl_(impl), first_(first), end_(end) {}
+  const Condition::Impl* impl_;
+  uint32_t first_, end_;
 };
 
 }  // namespace insource

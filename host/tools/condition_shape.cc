@@ -1,9 +1,8 @@
 #include "tools/condition_shape.h"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
-#include <set>
+#include <map>
+#include <optional>
 #include <stdexcept>
 
 namespace insource {
@@ -12,179 +11,29 @@ namespace {
 
 using K = CondNode::Kind;
 
-bool is_blank_or_paren(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == ')'; }
-
-// The text without blanks and parentheses: what separates sub-expressions.
-std::string strip(std::string_view s) {
-  std::string out;
-  for (char c : s)
-    if (!is_blank_or_paren(c)) out += c;
-  return out;
+CondNode copy_tree(const ConditionNodeView& v) {
+  CondNode n;
+  n.kind = v.kind();
+  n.op = std::string(v.op());
+  n.text = std::string(v.text());
+  n.offset = v.offset();
+  n.type = v.type();
+  n.node = v;
+  switch (n.kind) {
+    case K::kName:
+    case K::kExists:
+      n.name = std::string(v.name());
+      n.ref = NameRef{v.name_kind(), v.name_index()};
+      break;
+    case K::kNumber: n.number = v.number(); break;
+    case K::kString: n.string = std::string(v.string()); break;
+    case K::kBool: n.boolean = v.boolean(); break;
+    default: break;
+  }
+  for (const ConditionNodeView k : v.children()) n.kids.push_back(copy_tree(k));
+  return n;
 }
 
-std::string unescape(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size()) {
-      char e = s[++i];
-      switch (e) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        default: out += e; break;  // \" \' \\ (the only other escapes the lexer accepts)
-      }
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-[[noreturn]] void unreadable(const std::string& cond, const std::string& why) {
-  throw std::logic_error("cannot read the structure of condition `" + cond + "`: " + why);
-}
-
-class Builder {
- public:
-  Builder(const std::vector<TraceStep>& steps, const std::string& text, const Policy& policy)
-      : steps_(steps), text_(text), policy_(policy) {}
-
-  CondNode build() {
-    if (pos_ >= steps_.size()) unreadable(text_, "the trace ended early");
-    const TraceStep& s = steps_[pos_++];
-    CondNode n;
-    n.text = s.text;
-    n.offset = s.offset;
-    while (pos_ < steps_.size() && steps_[pos_].depth > s.depth) {
-      if (steps_[pos_].depth != s.depth + 1) unreadable(text_, "a step skips a level");
-      n.kids.push_back(build());
-    }
-    classify(n);
-    return n;
-  }
-
-  bool done() const { return pos_ == steps_.size(); }
-
- private:
-  std::string between(size_t from, size_t to) const {
-    if (to < from || to > text_.size()) unreadable(text_, "steps out of order");
-    return strip(std::string_view(text_).substr(from, to - from));
-  }
-
-  void classify(CondNode& n) {
-    if (n.kids.empty()) return leaf(n);
-    const CondNode& k0 = n.kids[0];
-    std::string before = between(n.offset, k0.offset);
-    if (!before.empty()) {
-      if (before == "not" && n.kids.size() == 1) {
-        n.kind = K::kNot;
-        n.type = Type::kBool;
-      } else if (before == "-" && n.kids.size() == 1) {
-        n.kind = K::kNeg;
-        n.type = Type::kNumber;
-      } else if (before == "min" || before == "max" || before == "abs") {
-        n.kind = K::kCall;
-        n.op = before;
-        n.type = Type::kNumber;
-      } else {
-        unreadable(text_, "unexpected '" + before + "' before an operand");
-      }
-      return;
-    }
-    const size_t k0_end = k0.offset + k0.text.size();
-    std::string sep = n.kids.size() >= 2 ? between(k0_end, n.kids[1].offset) : between(k0_end, n.offset + n.text.size());
-    if (sep == "and" || sep == "or") {
-      n.kind = sep == "and" ? K::kAnd : K::kOr;
-      n.type = Type::kBool;
-    } else if (sep == "==" || sep == "!=" || sep == "<" || sep == "<=" || sep == ">" || sep == ">=") {
-      n.kind = K::kCmp;
-      n.op = sep;
-      n.type = Type::kBool;
-    } else if (sep == "+" || sep == "-" || sep == "*" || sep == "/") {
-      n.kind = K::kArith;
-      n.op = sep;
-      n.type = Type::kNumber;
-    } else if (sep.compare(0, 3, "in[") == 0) {
-      n.kind = K::kIn;
-      n.type = Type::kBool;
-    } else {
-      unreadable(text_, "unexpected operator '" + sep + "'");
-    }
-  }
-
-  void leaf(CondNode& n) {
-    const std::string& t = n.text;
-    if (t == "true" || t == "false") {
-      n.kind = K::kBool;
-      n.type = Type::kBool;
-      n.boolean = t == "true";
-      return;
-    }
-    if (!t.empty() && (t[0] == '"' || t[0] == '\'')) {
-      if (t.size() < 2) unreadable(text_, "a string literal without its end");
-      n.kind = K::kString;
-      n.type = Type::kString;
-      n.string = unescape(std::string_view(t).substr(1, t.size() - 2));
-      return;
-    }
-    if (t.compare(0, 6, "exists") == 0) {
-      size_t k = 6;
-      while (k < t.size() && (t[k] == ' ' || t[k] == '\t' || t[k] == '\n' || t[k] == '\r')) ++k;
-      if (k < t.size() && t[k] == '(') {
-        n.kind = K::kExists;
-        n.type = Type::kBool;
-        n.name = strip(std::string_view(t).substr(k));
-        resolve(n.name, &n.ref, nullptr);
-        return;
-      }
-    }
-    if (!t.empty() && (t[0] == '-' || (t[0] >= '0' && t[0] <= '9'))) {
-      std::string s = strip(t);
-      bool negative = false;
-      size_t k = 0;
-      while (k < s.size() && s[k] == '-') negative = !negative, ++k;
-      double d = 0.0;
-      auto r = std::from_chars(s.data() + k, s.data() + s.size(), d);
-      if (r.ec != std::errc() || r.ptr != s.data() + s.size()) unreadable(text_, "a number '" + t + "'");
-      n.kind = K::kNumber;
-      n.type = Type::kNumber;
-      n.number = negative ? -d : d;
-      return;
-    }
-    n.kind = K::kName;
-    n.name = t;
-    resolve(t, &n.ref, &n.type);
-  }
-
-  void resolve(const std::string& name, NameRef* ref, Type* type) const {
-    Type ty = Type::kNumber;
-    if (name == "total") {
-      ref->kind = NameInfo::Kind::kTotal;
-      ref->index = 0;
-    } else if (name.compare(0, 6, "score.") == 0 && policy_.criterion_index(name.substr(6)) >= 0) {
-      ref->kind = NameInfo::Kind::kScore;
-      ref->index = static_cast<uint32_t>(policy_.criterion_index(name.substr(6)));
-    } else if (auto slot = policy_.schema().find(name)) {
-      ref->kind = NameInfo::Kind::kFact;
-      ref->index = *slot;
-      ty = policy_.schema().at(*slot).decl.type;
-    } else {
-      unreadable(text_, "unknown name '" + name + "'");
-    }
-    if (type) *type = ty;
-  }
-
-  const std::vector<TraceStep>& steps_;
-  const std::string& text_;
-  const Policy& policy_;
-  size_t pos_ = 0;
-};
-
-CondValue number_value(double d) {
-  CondValue v;
-  v.state = CondValue::State::kNumber;
-  v.number = d;
-  return v;
-}
 CondValue bool_value(bool b) {
   CondValue v;
   v.state = CondValue::State::kBool;
@@ -192,54 +41,12 @@ CondValue bool_value(bool b) {
   return v;
 }
 
-CondValue from_insource(const insource_value& v) {
-  CondValue out;
-  switch (type_of(v)) {
-    case Type::kNumber: return number_value(v.number);
-    case Type::kBool: return bool_value(v.boolean != 0);
-    case Type::kString:
-      out.state = CondValue::State::kString;
-      out.string = std::string(string_of(v));
-      return out;
-    case Type::kAbsent: break;
-  }
-  return out;
-}
-
-bool same_value(const CondValue& a, const CondValue& b) {
-  if (a.state != b.state) return false;
-  switch (a.state) {
-    case CondValue::State::kNumber: return a.number == b.number;
-    case CondValue::State::kString: return a.string == b.string;
-    case CondValue::State::kBool: return a.boolean == b.boolean;
-    case CondValue::State::kUnknown: break;
-  }
-  return false;
-}
-
-bool compare_numbers(const std::string& op, double x, double y) {
-  if (op == "==") return x == y;
-  if (op == "!=") return x != y;
-  if (op == "<") return x < y;
-  if (op == "<=") return x <= y;
-  if (op == ">") return x > y;
-  return x >= y;
-}
-
 }  // namespace
 
-CondNode condition_shape(const Condition& condition, const Policy& policy) {
-  std::vector<uint8_t> voted(policy.criteria().size(), 0);
-  std::vector<double> scores(policy.criteria().size(), 0.0);
-  std::vector<insource_value> facts(policy.schema().size(), make_absent());
-  EvalInput in{facts.data(), scores.data(), voted.data(), 0.0};
-  std::vector<TraceStep> steps;
-  condition.trace(in, &steps);
-  if (steps.empty()) unreadable(condition.text(), "an empty condition");
-  Builder b(steps, condition.text(), policy);
-  CondNode root = b.build();
-  if (!b.done()) unreadable(condition.text(), "more than one root");
-  return root;
+CondNode condition_shape(const Condition& condition) {
+  std::optional<ConditionNodeView> root = condition.root();
+  if (!root) throw std::logic_error("an empty condition has no structure");
+  return copy_tree(*root);
 }
 
 std::string CondValue::describe() const {
@@ -252,19 +59,22 @@ std::string CondValue::describe() const {
   return "unknown";
 }
 
-CondValue name_value(const NameRef& ref, const EvalInput& in, const Policy& policy) {
-  switch (ref.kind) {
-    case NameInfo::Kind::kTotal: return number_value(in.total);
-    case NameInfo::Kind::kScore:
-      if (!in.voted[ref.index]) return {};
-      return number_value(in.scores[ref.index]);
-    case NameInfo::Kind::kFact: break;
+CondValue value_of(const CondNode& n, const EvalInput& in) {
+  const NodeValue v = n.node.evaluate(in);
+  CondValue out;
+  switch (v.state) {
+    case NodeValue::State::kNumber:
+      out.state = CondValue::State::kNumber;
+      out.number = v.number;
+      break;
+    case NodeValue::State::kString:
+      out.state = CondValue::State::kString;
+      out.string = std::string(v.string);
+      break;
+    case NodeValue::State::kBool: out = bool_value(v.boolean); break;
+    case NodeValue::State::kUnknown: break;
   }
-  const FactInfo& f = policy.schema().at(ref.index);
-  const insource_value& v = in.facts[ref.index];
-  if (type_of(v) == f.decl.type) return from_insource(v);
-  if (type_of(f.fallback) == f.decl.type) return from_insource(f.fallback);
-  return {};
+  return out;
 }
 
 std::string name_text(const NameRef& ref, const Policy& policy) {
@@ -286,89 +96,6 @@ bool can_be_unknown(const NameRef& ref, const Policy& policy) {
   return type_of(f.fallback) != f.decl.type;
 }
 
-CondValue evaluate_shape(const CondNode& n, const EvalInput& in, const Policy& policy) {
-  switch (n.kind) {
-    case K::kNumber: return number_value(n.number);
-    case K::kBool: return bool_value(n.boolean);
-    case K::kString: {
-      CondValue v;
-      v.state = CondValue::State::kString;
-      v.string = n.string;
-      return v;
-    }
-    case K::kName: return name_value(n.ref, in, policy);
-    case K::kExists:
-      switch (n.ref.kind) {
-        case NameInfo::Kind::kTotal: return bool_value(true);
-        case NameInfo::Kind::kScore: return bool_value(in.voted[n.ref.index] != 0);
-        case NameInfo::Kind::kFact: return bool_value(type_of(in.facts[n.ref.index]) != Type::kAbsent);
-      }
-      return {};
-    case K::kNeg: {
-      CondValue x = evaluate_shape(n.kids[0], in, policy);
-      if (x.state != CondValue::State::kNumber) return {};
-      return number_value(-x.number);
-    }
-    case K::kArith: {
-      CondValue x = evaluate_shape(n.kids[0], in, policy);
-      CondValue y = evaluate_shape(n.kids[1], in, policy);
-      if (x.state != CondValue::State::kNumber || y.state != CondValue::State::kNumber) return {};
-      if (n.op == "+") return number_value(x.number + y.number);
-      if (n.op == "-") return number_value(x.number - y.number);
-      if (n.op == "*") return number_value(x.number * y.number);
-      if (y.number == 0.0) return {};
-      return number_value(x.number / y.number);
-    }
-    case K::kCall: {
-      std::vector<double> xs;
-      for (const CondNode& k : n.kids) {
-        CondValue x = evaluate_shape(k, in, policy);
-        if (x.state != CondValue::State::kNumber) return {};
-        xs.push_back(x.number);
-      }
-      if (n.op == "abs") return number_value(std::fabs(xs[0]));
-      double r = xs[0];
-      for (size_t i = 1; i < xs.size(); ++i) r = n.op == "min" ? (xs[i] < r ? xs[i] : r) : (xs[i] > r ? xs[i] : r);
-      return number_value(r);
-    }
-    case K::kNot: {
-      Tri t = evaluate_shape(n.kids[0], in, policy).tri();
-      return t == Tri::kUnknown ? CondValue{} : bool_value(t == Tri::kFalse);
-    }
-    case K::kAnd:
-    case K::kOr: {
-      const bool is_and = n.kind == K::kAnd;
-      bool unknown = false;
-      for (const CondNode& k : n.kids) {
-        Tri t = evaluate_shape(k, in, policy).tri();
-        if (t == Tri::kUnknown) unknown = true;
-        else if ((t == Tri::kTrue) != is_and) return bool_value(!is_and);
-      }
-      return unknown ? CondValue{} : bool_value(is_and);
-    }
-    case K::kCmp: {
-      CondValue x = evaluate_shape(n.kids[0], in, policy);
-      if (x.state == CondValue::State::kUnknown) return {};
-      CondValue y = evaluate_shape(n.kids[1], in, policy);
-      if (y.state == CondValue::State::kUnknown) return {};
-      if (x.state == CondValue::State::kNumber) return bool_value(compare_numbers(n.op, x.number, y.number));
-      return bool_value(same_value(x, y) == (n.op == "=="));
-    }
-    case K::kIn: {
-      CondValue x = evaluate_shape(n.kids[0], in, policy);
-      if (x.state == CondValue::State::kUnknown) return {};
-      bool unknown = false;
-      for (size_t i = 1; i < n.kids.size(); ++i) {
-        CondValue y = evaluate_shape(n.kids[i], in, policy);
-        if (y.state == CondValue::State::kUnknown) unknown = true;
-        else if (same_value(x, y)) return bool_value(true);
-      }
-      return unknown ? CondValue{} : bool_value(false);
-    }
-  }
-  return {};
-}
-
 bool is_constant(const CondNode& n) {
   if (n.kind == K::kName || n.kind == K::kExists) return false;
   for (const CondNode& k : n.kids)
@@ -378,10 +105,8 @@ bool is_constant(const CondNode& n) {
 
 namespace {
 
-CondValue constant_value(const CondNode& n, const Policy& policy) {
-  EvalInput none{nullptr, nullptr, nullptr, 0.0};
-  return evaluate_shape(n, none, policy);
-}
+// A constant reads no fact, score or total: the engine needs no case for it.
+CondValue constant_value(const CondNode& n) { return value_of(n, EvalInput{}); }
 
 void mark_opaque(const CondNode& n, NameUses* out) {
   if (n.kind == K::kName || n.kind == K::kExists) (*out)[n.ref].opaque = true;
@@ -413,7 +138,7 @@ std::string flipped(const std::string& op) {
   return op;
 }
 
-std::optional<SimpleAtom> simple_atom(const CondNode& n, const Policy& policy) {
+std::optional<SimpleAtom> simple_atom(const CondNode& n) {
   SimpleAtom a;
   switch (n.kind) {
     case K::kName:
@@ -424,19 +149,19 @@ std::optional<SimpleAtom> simple_atom(const CondNode& n, const Policy& policy) {
       a.name = &n;
       a.op = "exists";
       return a;
-    case K::kCmp: {
+    case K::kCompare: {
       const CondNode& l = n.kids[0];
       const CondNode& r = n.kids[1];
       if (l.kind == K::kName && is_constant(r)) {
         a.name = &l;
         a.op = n.op;
-        a.values.push_back(constant_value(r, policy));
+        a.values.push_back(constant_value(r));
         return a;
       }
       if (r.kind == K::kName && is_constant(l)) {
         a.name = &r;
         a.op = flipped(n.op);
-        a.values.push_back(constant_value(l, policy));
+        a.values.push_back(constant_value(l));
         return a;
       }
       return std::nullopt;
@@ -445,7 +170,7 @@ std::optional<SimpleAtom> simple_atom(const CondNode& n, const Policy& policy) {
       if (n.kids[0].kind != K::kName) return std::nullopt;
       for (size_t i = 1; i < n.kids.size(); ++i) {
         if (!is_constant(n.kids[i])) return std::nullopt;
-        a.values.push_back(constant_value(n.kids[i], policy));
+        a.values.push_back(constant_value(n.kids[i]));
       }
       a.name = &n.kids[0];
       a.op = "in";
@@ -457,17 +182,17 @@ std::optional<SimpleAtom> simple_atom(const CondNode& n, const Policy& policy) {
 
 }  // namespace
 
-void collect_name_uses(const CondNode& n, const Policy& policy, NameUses* out) {
+void collect_name_uses(const CondNode& n, NameUses* out) {
   switch (n.kind) {
     case K::kAnd:
     case K::kOr:
     case K::kNot:
-      for (const CondNode& k : n.kids) collect_name_uses(k, policy, out);
+      for (const CondNode& k : n.kids) collect_name_uses(k, out);
       return;
     default: break;
   }
   if (is_constant(n)) return;
-  if (std::optional<SimpleAtom> a = simple_atom(n, policy)) {
+  if (std::optional<SimpleAtom> a = simple_atom(n)) {
     (*out)[a->name->ref];
     for (const CondValue& v : a->values) add_constant(a->name->ref, v, out);
     return;
@@ -614,8 +339,10 @@ std::string value_set(const SimpleAtom& a, bool holds, const Policy& policy) {
   return "at least " + v;
 }
 
-std::string now_text(const NameRef& ref, const EvalInput& in, const Policy& policy) {
-  CondValue v = name_value(ref, in, policy);
+// The name's value now, as the engine reads it (its default when not given).
+std::string now_text(const CondNode& name, const EvalInput& in) {
+  const NameRef& ref = name.ref;
+  CondValue v = value_of(name, in);
   if (v.state == CondValue::State::kUnknown) return "now not given";
   if (ref.kind == NameInfo::Kind::kFact && type_of(in.facts[ref.index]) == Type::kAbsent)
     return "now " + v.describe() + ", by default";
@@ -623,17 +350,17 @@ std::string now_text(const NameRef& ref, const EvalInput& in, const Policy& poli
 }
 
 Changes atom_changes(const CondNode& n, Goal goal, const EvalInput& in, const Policy& policy) {
-  std::optional<SimpleAtom> a = simple_atom(n, policy);
+  std::optional<SimpleAtom> a = simple_atom(n);
   if (!a) {
     // Not a plain name against constants: say which comparison must turn.
     std::string want = goal == Goal::kTrue ? "true" : goal == Goal::kFalse ? "false"
                        : goal == Goal::kNotTrue ? "false or unknown" : "true or unknown";
-    std::string now = evaluate_shape(n, in, policy).describe();
+    std::string now = value_of(n, in).describe();
     return {{"`" + n.text + "` were " + want + " (now " + now + ")"}};
   }
   const NameRef& ref = a->name->ref;
   const std::string name = name_text(ref, policy);
-  const std::string now = now_text(ref, in, policy);
+  const std::string now = now_text(*a->name, in);
   if (a->op == "exists") {
     bool want_given = goal == Goal::kTrue || goal == Goal::kNotFalse;
     if (ref.kind == NameInfo::Kind::kTotal) return want_given ? Changes{{}} : Changes{};
@@ -655,7 +382,7 @@ Changes atom_changes(const CondNode& n, Goal goal, const EvalInput& in, const Po
 }  // namespace
 
 Changes changes_for(const CondNode& n, Goal goal, const EvalInput& in, const Policy& policy) {
-  Tri now = evaluate_shape(n, in, policy).tri();
+  Tri now = value_of(n, in).tri();
   if (satisfies(now, goal)) return {{}};
   switch (n.kind) {
     case K::kNot: return changes_for(n.kids[0], opposite(goal), in, policy);

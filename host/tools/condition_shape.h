@@ -1,13 +1,13 @@
 // The structure of a compiled override condition, for the policy authors'
 // tools (static checks, flip margins, explanations); deciding never uses it.
 //
-// It is rebuilt from Condition::trace(), which lists every sub-expression in
-// pre-order with its source text, offset and depth, so that it is the very
-// tree the engine compiled, with no second parser that could drift from it.
-// On top of the tree: a three-valued evaluator (the same semantics as
-// Condition::evaluate, checked against it by a test), the names and constants
-// that simple comparisons read, and "what would have to change" for a
-// condition to hold or to stop holding on a given case.
+// It is copied from the condition's read-only view (Condition::root()), so
+// that it is the very tree the engine compiled, with no second parser that
+// could drift from it. The value of any sub-expression on a case comes from
+// the engine too (ConditionNodeView::evaluate): there is one evaluator. On
+// top of the tree: the names and constants that simple comparisons read, and
+// "what would have to change" for a condition to hold or to stop holding on
+// a given case.
 #ifndef INSOURCE_HOST_CONDITION_SHAPE_H_
 #define INSOURCE_HOST_CONDITION_SHAPE_H_
 
@@ -30,17 +30,14 @@ struct NameRef {
   bool operator==(const NameRef& o) const { return kind == o.kind && index == o.index; }
 };
 
+// A node of the tree, with its children in kids. The strings are copies, so a
+// tree can be kept, compared and printed on its own; `node` is the compiled
+// node it was copied from, valid while the condition lives.
 struct CondNode {
-  enum class Kind : uint8_t {
-    kAnd, kOr, kNot,           // logic
-    kCmp, kIn,                 // comparisons; kIn: kids[0] is the left side, the rest the list
-    kArith, kNeg, kCall,       // arithmetic: + - * /, unary minus, min / max / abs
-    kExists,                   // exists(name): `name` and `ref` say what
-    kNumber, kString, kBool,   // literals
-    kName,                     // a fact, score.<criterion> or total
-  };
+  // kIn: kids[0] is the left side, the rest the list; kExists: `name` and `ref` say what.
+  using Kind = ConditionNodeView::Kind;
   Kind kind = Kind::kBool;
-  std::string op;      // kCmp: == != < <= > >=; kArith: + - * /; kCall: min max abs
+  std::string op;      // kCompare: == != < <= > >=; kArith: + - * /; kCall: min max abs
   std::string text;    // the source text (without enclosing parentheses)
   size_t offset = 0;   // where it starts in the condition
   Type type = Type::kBool;  // the value's type (number, string or bool)
@@ -50,13 +47,15 @@ struct CondNode {
   std::string string;  // kString
   bool boolean = false;  // kBool
   std::vector<CondNode> kids;
+  ConditionNodeView node;  // for the value on a case (value_of)
 };
 
-// Rebuilds the tree of a condition compiled by `policy`. Throws
-// std::logic_error if the trace cannot be read (a bug, never a user error).
-CondNode condition_shape(const Condition& condition, const Policy& policy);
+// The tree of a compiled condition. Throws std::logic_error for an empty
+// (default-constructed) condition, which no policy holds.
+CondNode condition_shape(const Condition& condition);
 
-// A value during evaluation: unknown, or a number, string or bool.
+// The value of a sub-expression on a case: unknown, or a number, string or
+// bool (a copy of the engine's NodeValue that outlives the case).
 struct CondValue {
   enum class State : uint8_t { kUnknown, kNumber, kString, kBool };
   State state = State::kUnknown;
@@ -68,13 +67,11 @@ struct CondValue {
   std::string describe() const;  // 12, "high", true, or "unknown"
 };
 
-// Evaluates a node with Condition::evaluate's semantics (three-valued, facts
-// fall back to their declared defaults, a missing score is unknown).
-CondValue evaluate_shape(const CondNode& n, const EvalInput& in, const Policy& policy);
-
-// The value of a name on a case: the fact (or its default), the score (unknown
-// when the criterion did not vote), or the total.
-CondValue name_value(const NameRef& ref, const EvalInput& in, const Policy& policy);
+// The value of the sub-expression on a case, as the engine computes it
+// (ConditionNodeView::evaluate: three-valued, facts fall back to their
+// declared defaults, a missing score is unknown). A constant (is_constant)
+// reads nothing: EvalInput{} will do.
+CondValue value_of(const CondNode& n, const EvalInput& in);
 // The name as written: cost.hours, score.cost, total.
 std::string name_text(const NameRef& ref, const Policy& policy);
 // Whether a missing value of the name is unknown (false for facts with a default and for the total).
@@ -94,7 +91,7 @@ struct NameUse {
   bool opaque = false;
 };
 using NameUses = std::map<NameRef, NameUse>;
-void collect_name_uses(const CondNode& n, const Policy& policy, NameUses* out);
+void collect_name_uses(const CondNode& n, NameUses* out);
 
 // What would have to change on a case for a condition to reach a goal: a
 // list of alternatives, each a list of changes that must all happen, each

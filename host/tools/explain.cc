@@ -1,7 +1,6 @@
 #include "tools/explain.h"
 
 #include <algorithm>
-#include <stdexcept>
 
 #include "tools/condition_shape.h"
 #include "tools/margins.h"
@@ -66,26 +65,19 @@ nlohmann::ordered_json value_json(const insource_value& v) {
   return nullptr;
 }
 
-nlohmann::ordered_json cond_value_json(const CondValue& v) {
-  switch (v.state) {
-    case CondValue::State::kNumber: return v.number;
-    case CondValue::State::kBool: return v.boolean;
-    case CondValue::State::kString: return v.string;
-    case CondValue::State::kUnknown: break;
+using NodeKind = ConditionNodeView::Kind;
+
+// The names a condition reads, each once, in the order they first appear:
+// its compiled nodes in pre-order, the order of the trace's steps.
+std::vector<NameRef> names_read(const Condition& condition) {
+  std::vector<NameRef> out;
+  for (size_t i = 0; i < condition.node_count(); ++i) {
+    const ConditionNodeView n = condition.node(i);
+    if (n.kind() != NodeKind::kName && n.kind() != NodeKind::kExists) continue;
+    const NameRef r{n.name_kind(), n.name_index()};
+    if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
   }
-  return nullptr;
-}
-
-void flatten(const CondNode& n, std::vector<const CondNode*>* out) {
-  out->push_back(&n);
-  for (const CondNode& k : n.kids) flatten(k, out);
-}
-
-void collect_names(const CondNode& n, std::vector<NameRef>* out) {
-  if ((n.kind == CondNode::Kind::kName || n.kind == CondNode::Kind::kExists) &&
-      std::find(out->begin(), out->end(), n.ref) == out->end())
-    out->push_back(n.ref);
-  for (const CondNode& k : n.kids) collect_names(k, out);
+  return out;
 }
 
 // One override as the trace shows it.
@@ -93,9 +85,7 @@ struct OverrideTrace {
   size_t index = 0;
   bool reached = false;  // no earlier override decided
   Tri outcome = Tri::kUnknown;
-  std::vector<TraceStep> steps;
-  std::vector<const CondNode*> nodes;  // parallel to steps
-  CondNode shape;
+  std::vector<TraceStep> steps;  // step i is the condition's node i
   std::vector<std::pair<std::string, std::string>> reads;  // name, value as text
   std::vector<std::pair<std::string, nlohmann::ordered_json>> reads_json;
 };
@@ -119,8 +109,6 @@ Inputs inputs_of(const Policy& p, const Case& c, const Decision& d) {
 
 std::vector<OverrideTrace> trace_overrides(const Policy& p, const Case& c, const Decision& d, const EvalInput& in) {
   std::vector<OverrideTrace> out;
-  // Built in place, never moved: `nodes` points into `shape`. The reserve keeps
-  // the elements where they are while the vector fills.
   out.reserve(p.overrides().size());
   for (size_t i = 0; i < p.overrides().size(); ++i) {
     const CompiledOverride& o = p.overrides()[i];
@@ -128,15 +116,7 @@ std::vector<OverrideTrace> trace_overrides(const Policy& p, const Case& c, const
     t.index = i;
     t.reached = d.rule < 0 || static_cast<int>(i) <= d.rule;
     t.outcome = o.condition.trace(in, &t.steps);
-    try {
-      t.shape = condition_shape(o.condition, p);
-      flatten(t.shape, &t.nodes);
-    } catch (const std::logic_error&) {
-      t.nodes.clear();  // not expected: the trace is shown without the names it read
-    }
-    std::vector<NameRef> names;
-    collect_names(t.shape, &names);
-    for (const NameRef& r : names) {
+    for (const NameRef& r : names_read(o.condition)) {
       std::string name = name_text(r, p);
       std::string text;
       nlohmann::ordered_json j;
@@ -144,9 +124,13 @@ std::vector<OverrideTrace> trace_overrides(const Policy& p, const Case& c, const
         text = value_text(c.facts[r.index], p.schema().at(r.index));
         j = value_json(c.facts[r.index]);
       } else if (r.kind == NameInfo::Kind::kScore) {
-        CondValue v = name_value(r, in, p);
-        text = v.state == CondValue::State::kUnknown ? "none (" + p.criteria()[r.index].name + " did not vote)" : v.describe();
-        j = cond_value_json(v);
+        if (in.voted[r.index]) {
+          text = format_number(in.scores[r.index]);
+          j = in.scores[r.index];
+        } else {
+          text = "none (" + p.criteria()[r.index].name + " did not vote)";
+          j = nullptr;
+        }
       } else {
         text = format_number(in.total);
         j = in.total;
@@ -166,8 +150,8 @@ std::string step_outcome(const TraceStep& s) {
   return "unknown (" + s.missing + " is not given)";
 }
 
-bool is_literal(const CondNode* n) {
-  return n->kind == CondNode::Kind::kNumber || n->kind == CondNode::Kind::kString || n->kind == CondNode::Kind::kBool;
+bool is_literal(const ConditionNodeView& n) {
+  return n.kind() == NodeKind::kNumber || n.kind() == NodeKind::kString || n.kind() == NodeKind::kBool;
 }
 
 std::string trace_text(const Policy& p, const Decision& d, const std::vector<OverrideTrace>& traces) {
@@ -196,7 +180,7 @@ std::string trace_text(const Policy& p, const Decision& d, const std::vector<Ove
       out += "       reads: " + join(reads, ", ", ", ") + "\n";
     }
     for (size_t i = 0; i < t.steps.size(); ++i) {
-      if (i < t.nodes.size() && is_literal(t.nodes[i])) continue;  // a literal only repeats itself
+      if (is_literal(o.condition.node(i))) continue;  // a literal only repeats itself
       const TraceStep& s = t.steps[i];
       out += "       " + std::string(static_cast<size_t>(2 * s.depth), ' ') + s.text + "  ->  " + step_outcome(s) + "\n";
     }

@@ -1,7 +1,6 @@
 #include "tools/margins.h"
 
 #include <algorithm>
-#include <stdexcept>
 #include <cstdio>
 
 #include "io/report.h"
@@ -169,19 +168,9 @@ Margins compute_margins(const Policy& p, const Case& c, const Decision& d) {
   // What the overrides compare the total and the scores with.
   NameUses uses;
   std::vector<CondNode> shapes;
-  std::vector<bool> shaped;
   for (const auto& o : p.overrides()) {
-    try {
-      shapes.push_back(condition_shape(o.condition, p));
-      collect_name_uses(shapes.back(), p, &uses);
-      shaped.push_back(true);
-    } catch (const std::logic_error&) {
-      // Not expected; without the structure, treat the total and scores as used in arithmetic.
-      shapes.emplace_back();
-      shaped.push_back(false);
-      uses[NameRef{NameInfo::Kind::kTotal, 0}].opaque = true;
-      for (size_t k = 0; k < p.criteria().size(); ++k) uses[NameRef{NameInfo::Kind::kScore, static_cast<uint32_t>(k)}].opaque = true;
-    }
+    shapes.push_back(condition_shape(o.condition));
+    collect_name_uses(shapes.back(), &uses);
   }
   auto use_of = [&](NameRef r) -> const NameUse* {
     auto it = uses.find(r);
@@ -265,11 +254,11 @@ Margins compute_margins(const Policy& p, const Case& c, const Decision& d) {
     scores[i] = voted[i] ? d.criteria[i].score : 0.0;
   }
   EvalInput in{c.facts.data(), scores.data(), voted.data(), d.total};
-  if (d.rule >= 0 && shaped[static_cast<size_t>(d.rule)])
+  if (d.rule >= 0)
     m.unmatch = changes_for(shapes[static_cast<size_t>(d.rule)], Goal::kNotTrue, in, p);
   const size_t last = d.rule >= 0 ? static_cast<size_t>(d.rule) : shapes.size();
   for (size_t j = 0; j < last; ++j) {
-    if (p.overrides()[j].verdict == d.verdict || !shaped[j]) continue;
+    if (p.overrides()[j].verdict == d.verdict) continue;
     Changes ch = changes_for(shapes[j], Goal::kTrue, in, p);
     if (!ch.empty()) m.take_over.push_back(TakeOver{static_cast<int>(j), std::move(ch)});
   }

@@ -1,7 +1,6 @@
 #include "tools/static_checks.h"
 
 #include <algorithm>
-#include <stdexcept>
 #include <cmath>
 #include <set>
 
@@ -216,20 +215,10 @@ std::vector<Diagnostic> static_checks(const Policy& p) {
       warn(z.pos, "criterion '" + z.name + "' has weight 0: it never votes (give it a weight above 0, or remove it)");
   }
 
-  // The overrides' structure.
+  // The overrides' structure: the names each reads and the constants it compares them with.
   const auto& overrides = p.overrides();
-  std::vector<CondNode> shapes;
   std::vector<NameUses> uses(overrides.size());
-  for (size_t i = 0; i < overrides.size(); ++i) {
-    try {
-      shapes.push_back(condition_shape(overrides[i].condition, p));
-      collect_name_uses(shapes.back(), p, &uses[i]);
-    } catch (const std::logic_error&) {
-      // Not expected; if the structure cannot be read, say nothing about this override.
-      for (uint32_t slot : overrides[i].condition.facts_read()) uses[i][NameRef{NameInfo::Kind::kFact, slot}].opaque = true;
-      if (uses[i].empty()) uses[i][NameRef{NameInfo::Kind::kTotal, 0}].opaque = true;
-    }
-  }
+  for (size_t i = 0; i < overrides.size(); ++i) collect_name_uses(condition_shape(overrides[i].condition), &uses[i]);
   auto share_names = [&](size_t a, size_t b) {
     for (const auto& e : uses[a])
       if (uses[b].count(e.first)) return true;
