@@ -3,7 +3,7 @@
 //   build/bin/insource_bench                 (all)
 //   build/bin/insource_bench --benchmark_filter=Overrides
 //
-// Phases (per case): Parse (JSON line -> Case), EvaluatePlugins (the five
+// Phases (per case): Parse (JSON line -> CaseFacts), EvaluatePlugins (the five
 // plugins and the weighted vote, no overrides), Overrides (the default three,
 // on top of the vote), Format (the compact record). Scaling: 3, 100, 1,000
 // and 10,000 overrides (generated per-vendor exceptions, the shape large
@@ -55,12 +55,12 @@ std::vector<std::string> generated_lines(int n, const std::string& extra_facts_j
   return lines;
 }
 
-std::vector<Case> parsed(const Policy& p, const std::vector<std::string>& lines) {
+std::vector<CaseFacts> parsed(const Policy& p, const std::vector<std::string>& lines) {
   JsonCaseParser parser(p.schema());
-  std::vector<Case> out;
+  std::vector<CaseFacts> out;
   std::string err;
   for (const auto& l : lines) {
-    Case c;
+    CaseFacts c;
     if (parser.parse(l.data(), l.size() - kJsonPadding, l.size(), &c, &err) != JsonCaseParser::Result::kOk) {
       std::fprintf(stderr, "bench case does not parse: %s\n", err.c_str());
       std::abort();
@@ -91,7 +91,7 @@ void BM_Parse(benchmark::State& state) {
   auto p = load_policy("", builtins());
   auto lines = generated_lines(kCases);
   JsonCaseParser parser(p->schema());
-  Case c;
+  CaseFacts c;
   std::string err;
   size_t i = 0;
   for (auto _ : state) {
@@ -102,7 +102,7 @@ void BM_Parse(benchmark::State& state) {
 }
 BENCHMARK(BM_Parse);
 
-void decide_loop(benchmark::State& state, const std::shared_ptr<const Policy>& p, const std::vector<Case>& cases) {
+void decide_loop(benchmark::State& state, const std::shared_ptr<const Policy>& p, const std::vector<CaseFacts>& cases) {
   Evaluator e(p);
   Decision d;
   size_t i = 0;
@@ -198,7 +198,7 @@ struct Synthetic {
   static void destroy(void* p) { delete static_cast<int*>(p); }
 };
 
-std::shared_ptr<const Plugin> synthetic_plugin(int k, std::deque<insource_plugin_descriptor>* ds,
+std::shared_ptr<const LoadedPlugin> synthetic_plugin(int k, std::deque<insource_plugin_descriptor>* ds,
                                                std::deque<std::vector<insource_fact_decl>>* fs) {
   auto& names = Synthetic::names();
   const std::string& crit = names.emplace_back("c" + std::to_string(k));
@@ -221,7 +221,7 @@ std::shared_ptr<const Plugin> synthetic_plugin(int k, std::deque<insource_plugin
   d.create = &Synthetic::create;
   d.evaluate = &Synthetic::evaluate;
   d.destroy = &Synthetic::destroy;
-  return Plugin::from_descriptor(&ds->emplace_back(d), "synthetic");
+  return LoadedPlugin::from_descriptor(&ds->emplace_back(d), "synthetic");
 }
 
 void BM_Criteria(benchmark::State& state) {
@@ -239,7 +239,7 @@ void BM_Criteria(benchmark::State& state) {
   }
   json += "}}" + std::string(kJsonPadding, ' ');
   auto p = Policy::compile(read_rules_text(rules, "bench.yaml", "."), std::move(set));
-  std::vector<Case> cases = parsed(*p, {json});
+  std::vector<CaseFacts> cases = parsed(*p, {json});
   decide_loop(state, p, cases);
   state.counters["criteria"] = n;
 }

@@ -90,7 +90,7 @@ inline std::unique_ptr<Env> make_env(const std::string& plugin_dir, const std::s
 // Small checks shared by the targets.
 
 // Every non-absent fact of an accepted case must be one its schema accepts.
-inline std::string check_case_facts(const FactSchema& schema, const Case& c, std::string_view where) {
+inline std::string check_case_facts(const FactSchema& schema, const CaseFacts& c, std::string_view where) {
   if (c.facts.size() != schema.size())
     return std::string(where) + ": case '" + c.id + "' has " + std::to_string(c.facts.size()) + " fact slots, schema " +
            std::to_string(schema.size());
@@ -119,7 +119,7 @@ inline bool skip_known_findings() {
 }
 
 // Decides an accepted case and renders it as `decide` would (JSON and text).
-inline std::string decide_and_render(const std::shared_ptr<const Policy>& policy, Evaluator* evaluator, const Case& c,
+inline std::string decide_and_render(const std::shared_ptr<const Policy>& policy, Evaluator* evaluator, const CaseFacts& c,
                                      std::string_view where) {
   Decision d;
   evaluator->decide(c, &d, true);
@@ -408,7 +408,7 @@ inline std::string run_case_reader(const Env& env, CaseReaderState* st, const ui
 
   std::string buf(text);
   buf.append(kJsonPadding, '\0');
-  Case c;
+  CaseFacts c;
   std::string error;
   auto r = st->json.parse(buf.data(), size, buf.size(), &c, &error);
   if (r == JsonCaseParser::Result::kOk) {

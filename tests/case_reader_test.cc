@@ -13,8 +13,8 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 
 TEST(CaseReader, NestedAndFlatFactsAreTheSame) {
   auto p = default_policy();
-  Case nested = case_from(*p, "id: a\nfacts: {cost: {hours: 12, internal_rate: 3}, control: {core_competence: true}}\n");
-  Case flat = case_from(*p, "id: a\nfacts: {cost.hours: 12, cost.internal_rate: 3, control.core_competence: true}\n");
+  CaseFacts nested = case_from(*p, "id: a\nfacts: {cost: {hours: 12, internal_rate: 3}, control: {core_competence: true}}\n");
+  CaseFacts flat = case_from(*p, "id: a\nfacts: {cost.hours: 12, cost.internal_rate: 3, control.core_competence: true}\n");
   ASSERT_EQ(nested.facts.size(), flat.facts.size());
   for (size_t i = 0; i < nested.facts.size(); ++i) {
     EXPECT_EQ(nested.facts[i].type, flat.facts[i].type) << i;
@@ -28,7 +28,7 @@ TEST(CaseReader, NestedAndFlatFactsAreTheSame) {
 
 TEST(CaseReader, JsonIsReadToo) {
   auto p = default_policy();
-  Case c = case_from(*p, R"({"id": "j", "facts": {"control": {"institutional_knowledge": "high"}, "cost.hours": 1.5e3}})");
+  CaseFacts c = case_from(*p, R"({"id": "j", "facts": {"control": {"institutional_knowledge": "high"}, "cost.hours": 1.5e3}})");
   EXPECT_EQ(c.id, "j");
   EXPECT_EQ(c.facts[*p->schema().find("cost.hours")].number, 1500.0);
   EXPECT_EQ(string_of(c.facts[*p->schema().find("control.institutional_knowledge")]), "high");
@@ -160,7 +160,7 @@ TEST(CaseReader, EmptyAndMalformedInputAreErrors) {
 
 TEST(CaseReader, QuotedNumbersAreStringsAndPlainWordsAreStrings) {
   auto p = default_policy();
-  Case c = case_from(*p, "id: '42'\nfacts: {security: {system_access: none}}\n");
+  CaseFacts c = case_from(*p, "id: '42'\nfacts: {security: {system_access: none}}\n");
   EXPECT_EQ(c.id, "42");
   EXPECT_EQ(string_of(c.facts[*p->schema().find("security.system_access")]), "none");
 }

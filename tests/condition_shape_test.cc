@@ -179,7 +179,7 @@ TEST(ConditionShape, SimpleComparisonsGiveTheirConstantsOthersAreOpaque) {
 
 TEST(ConditionShape, WhatWouldHaveToChange) {
   auto p = policy_with({kConditions[0], kConditions[1], kConditions[9]});
-  Case c = test::case_from(*p, "id: c\nfacts: {capacity: {utilization: 0.95}, project: {priority: high, urgent: false}}\n");
+  CaseFacts c = test::case_from(*p, "id: c\nfacts: {capacity: {utilization: 0.95}, project: {priority: high, urgent: false}}\n");
   std::vector<double> scores(p->criteria().size());
   std::vector<uint8_t> voted(p->criteria().size());
   EvalInput in{c.facts.data(), scores.data(), voted.data(), 0.0};

@@ -108,25 +108,25 @@ NameResolver resolver() {
 Condition compile(std::string_view text) { return Condition::compile(text, resolver()); }
 
 // A hand-made case. String values point at string literals (static storage).
-struct Case {
+struct CaseFacts {
   std::vector<insource_value> facts = std::vector<insource_value>(names().fact_count(), insource::make_absent());
   double scores[5] = {0, 0, 0, 0, 0};
   uint8_t voted[5] = {0, 0, 0, 0, 0};
   double total = 0.0;
 
-  Case& num(const std::string& name, double v) {
+  CaseFacts& num(const std::string& name, double v) {
     facts[names().slot(name)] = insource::make_number(v);
     return *this;
   }
-  Case& str(const std::string& name, const char* v) {
+  CaseFacts& str(const std::string& name, const char* v) {
     facts[names().slot(name)] = insource::make_string(v);
     return *this;
   }
-  Case& flag(const std::string& name, bool v) {
+  CaseFacts& flag(const std::string& name, bool v) {
     facts[names().slot(name)] = insource::make_bool(v);
     return *this;
   }
-  Case& score(int criterion, double s) {
+  CaseFacts& score(int criterion, double s) {
     scores[criterion] = s;
     voted[criterion] = 1;
     return *this;
@@ -143,7 +143,7 @@ struct Case {
 
 // Evaluates `text` on `c` as "true" / "false" / "unknown"; checks that the
 // trace agrees with evaluate().
-std::string ev(std::string_view text, const Case& c = Case()) {
+std::string ev(std::string_view text, const CaseFacts& c = CaseFacts()) {
   Condition cond = compile(text);
   Tri r = cond.evaluate(c.input());
   std::vector<TraceStep> steps;
@@ -187,47 +187,47 @@ const char* kFullyBooked =
 
 TEST(ConditionDefaults, BackOfficeStaysInHouse) {
   // vendor_certified is absent: its default false applies, so `not` holds.
-  EXPECT_EQ(ev(kBackOffice, Case().str("security.system_access", "back_office")), "true");
-  EXPECT_EQ(ev(kBackOffice, Case().str("security.system_access", "back_office").flag("security.vendor_certified", false)),
+  EXPECT_EQ(ev(kBackOffice, CaseFacts().str("security.system_access", "back_office")), "true");
+  EXPECT_EQ(ev(kBackOffice, CaseFacts().str("security.system_access", "back_office").flag("security.vendor_certified", false)),
             "true");
-  EXPECT_EQ(ev(kBackOffice, Case().str("security.system_access", "back_office").flag("security.vendor_certified", true)),
+  EXPECT_EQ(ev(kBackOffice, CaseFacts().str("security.system_access", "back_office").flag("security.vendor_certified", true)),
             "false");
-  EXPECT_EQ(ev(kBackOffice, Case().str("security.system_access", "front_office")), "false");
+  EXPECT_EQ(ev(kBackOffice, CaseFacts().str("security.system_access", "front_office")), "false");
   // system_access missing: unknown and true = unknown; unknown and false = false.
-  EXPECT_EQ(ev(kBackOffice, Case()), "unknown");
-  EXPECT_EQ(ev(kBackOffice, Case().flag("security.vendor_certified", true)), "false");
-  EXPECT_EQ(ev("not security.vendor_certified", Case()), "true");
+  EXPECT_EQ(ev(kBackOffice, CaseFacts()), "unknown");
+  EXPECT_EQ(ev(kBackOffice, CaseFacts().flag("security.vendor_certified", true)), "false");
+  EXPECT_EQ(ev("not security.vendor_certified", CaseFacts()), "true");
 }
 
 TEST(ConditionDefaults, RestrictedDataAbroad) {
-  EXPECT_EQ(ev(kRestricted, Case().str("legal.vendor_jurisdiction", "foreign").str("security.data_sensitivity", "restricted")),
+  EXPECT_EQ(ev(kRestricted, CaseFacts().str("legal.vendor_jurisdiction", "foreign").str("security.data_sensitivity", "restricted")),
             "true");
-  EXPECT_EQ(ev(kRestricted, Case().str("legal.vendor_jurisdiction", "foreign").str("security.data_sensitivity", "internal")),
+  EXPECT_EQ(ev(kRestricted, CaseFacts().str("legal.vendor_jurisdiction", "foreign").str("security.data_sensitivity", "internal")),
             "false");
-  EXPECT_EQ(ev(kRestricted, Case().str("legal.vendor_jurisdiction", "treaty").str("security.data_sensitivity", "restricted")),
+  EXPECT_EQ(ev(kRestricted, CaseFacts().str("legal.vendor_jurisdiction", "treaty").str("security.data_sensitivity", "restricted")),
             "false");
-  EXPECT_EQ(ev(kRestricted, Case().str("security.data_sensitivity", "restricted")), "unknown");
-  EXPECT_EQ(ev(kRestricted, Case().str("legal.vendor_jurisdiction", "foreign")), "unknown");
-  EXPECT_EQ(ev(kRestricted, Case().str("security.data_sensitivity", "public")), "false");
-  EXPECT_EQ(ev(kRestricted, Case()), "unknown");
+  EXPECT_EQ(ev(kRestricted, CaseFacts().str("security.data_sensitivity", "restricted")), "unknown");
+  EXPECT_EQ(ev(kRestricted, CaseFacts().str("legal.vendor_jurisdiction", "foreign")), "unknown");
+  EXPECT_EQ(ev(kRestricted, CaseFacts().str("security.data_sensitivity", "public")), "false");
+  EXPECT_EQ(ev(kRestricted, CaseFacts()), "unknown");
 }
 
 TEST(ConditionDefaults, FullyBookedTeam) {
-  EXPECT_EQ(ev(kFullyBooked, Case().num("capacity.utilization", 1.0).str("control.institutional_knowledge", "high")), "true");
-  EXPECT_EQ(ev(kFullyBooked, Case().num("capacity.utilization", 0.9).str("control.institutional_knowledge", "medium")),
+  EXPECT_EQ(ev(kFullyBooked, CaseFacts().num("capacity.utilization", 1.0).str("control.institutional_knowledge", "high")), "true");
+  EXPECT_EQ(ev(kFullyBooked, CaseFacts().num("capacity.utilization", 0.9).str("control.institutional_knowledge", "medium")),
             "true");
-  EXPECT_EQ(ev(kFullyBooked, Case().num("capacity.utilization", 1.0).str("control.institutional_knowledge", "low")), "false");
-  EXPECT_EQ(ev(kFullyBooked, Case().num("capacity.utilization", 0.89).str("control.institutional_knowledge", "high")),
+  EXPECT_EQ(ev(kFullyBooked, CaseFacts().num("capacity.utilization", 1.0).str("control.institutional_knowledge", "low")), "false");
+  EXPECT_EQ(ev(kFullyBooked, CaseFacts().num("capacity.utilization", 0.89).str("control.institutional_knowledge", "high")),
             "false");
-  EXPECT_EQ(ev(kFullyBooked, Case().str("control.institutional_knowledge", "high")), "unknown");
-  EXPECT_EQ(ev(kFullyBooked, Case().num("capacity.utilization", 0.95)), "unknown");
-  EXPECT_EQ(ev(kFullyBooked, Case().str("control.institutional_knowledge", "low")), "false");
-  EXPECT_EQ(ev(kFullyBooked, Case().num("capacity.utilization", 0.2)), "false");
+  EXPECT_EQ(ev(kFullyBooked, CaseFacts().str("control.institutional_knowledge", "high")), "unknown");
+  EXPECT_EQ(ev(kFullyBooked, CaseFacts().num("capacity.utilization", 0.95)), "unknown");
+  EXPECT_EQ(ev(kFullyBooked, CaseFacts().str("control.institutional_knowledge", "low")), "false");
+  EXPECT_EQ(ev(kFullyBooked, CaseFacts().num("capacity.utilization", 0.2)), "false");
 }
 
 TEST(ConditionDefaults, CandyLaunch) {
   // The example case of docs/criteria.md section 1.
-  Case c;
+  CaseFacts c;
   c.num("cost.hours", 1200).num("cost.internal_rate", 85).num("cost.external_rate", 60);
   c.num("cost.opportunity_rate", 30).num("cost.transition", 5000).num("capacity.utilization", 1.0);
   c.str("control.institutional_knowledge", "high").flag("control.core_competence", false);
@@ -251,12 +251,12 @@ TEST(ConditionOperators, Arithmetic) {
   EXPECT_EQ(ev("- -2 == 2"), "true");
   EXPECT_EQ(ev("2 - -2 == 4"), "true");
   EXPECT_EQ(ev("-(1 + 2) == -3"), "true");
-  EXPECT_EQ(ev("-cost.hours == -4", Case().num("cost.hours", 4)), "true");
+  EXPECT_EQ(ev("-cost.hours == -4", CaseFacts().num("cost.hours", 4)), "true");
   EXPECT_EQ(ev("1.5e2 == 150 and 2E-1 == 0.2 and 1e+1 == 10"), "true");
   EXPECT_EQ(ev("0.1 + 0.2 == 0.3"), "false");  // exact equality
   EXPECT_EQ(ev("0.1 + 0.2 > 0.3"), "true");
   EXPECT_EQ(ev("cost.hours * (cost.internal_rate + cost.opportunity_rate) == 1000",
-               Case().num("cost.hours", 10).num("cost.internal_rate", 100)),
+               CaseFacts().num("cost.hours", 10).num("cost.internal_rate", 100)),
             "true");
 }
 
@@ -276,14 +276,14 @@ TEST(ConditionOperators, Comparisons) {
   EXPECT_EQ(ev(R"("a" != "a")"), "false");
   EXPECT_EQ(ev(R"("a" == "b")"), "false");
   EXPECT_EQ(ev("true == true and false != true and (false == false)"), "true");
-  Case c = Case().flag("control.core_competence", true).str("test.free", "x");
+  CaseFacts c = CaseFacts().flag("control.core_competence", true).str("test.free", "x");
   EXPECT_EQ(ev("control.core_competence == true", c), "true");
   EXPECT_EQ(ev("control.core_competence != true", c), "false");
   EXPECT_EQ(ev("control.core_competence == control.customer_facing", c), "unknown");
   EXPECT_EQ(ev(R"(test.free != "y")", c), "true");
   EXPECT_EQ(ev(R"(test.free == security.system_access)", c), "unknown");
   // Both orders of fact and literal (the fused form flips the operator).
-  Case h = Case().num("cost.hours", 5);
+  CaseFacts h = CaseFacts().num("cost.hours", 5);
   EXPECT_EQ(ev("cost.hours > 4 and 4 < cost.hours and 6 > cost.hours and cost.hours <= 5 and 5 >= cost.hours", h),
             "true");
   EXPECT_EQ(ev("2 > cost.hours", h), "false");
@@ -293,12 +293,12 @@ TEST(ConditionOperators, Comparisons) {
 }
 
 TEST(ConditionOperators, Precedence) {
-  Case c = Case().flag("control.core_competence", true).flag("control.customer_facing", false);
+  CaseFacts c = CaseFacts().flag("control.core_competence", true).flag("control.customer_facing", false);
   // not binds tighter than and: (not a) and b.
   EXPECT_EQ(ev("not control.core_competence and control.customer_facing", c), "false");
   EXPECT_EQ(ev("not (control.core_competence and control.customer_facing)", c), "true");
   // and binds tighter than or: a or (b and c).
-  Case d = Case().flag("control.core_competence", true).flag("control.customer_facing", false).flag("legal.regulated", false);
+  CaseFacts d = CaseFacts().flag("control.core_competence", true).flag("control.customer_facing", false).flag("legal.regulated", false);
   EXPECT_EQ(ev("control.core_competence or control.customer_facing and legal.regulated", d), "true");
   EXPECT_EQ(ev("(control.core_competence or control.customer_facing) and legal.regulated", d), "false");
   // not binds looser than comparisons: not (1 == 2).
@@ -315,9 +315,9 @@ TEST(ConditionOperators, Precedence) {
 }
 
 TEST(ConditionOperators, WhitespaceAndNames) {
-  EXPECT_EQ(ev("\n  cost.hours\t>=\r\n 1  ", Case().num("cost.hours", 1)), "true");
-  EXPECT_EQ(ev("test.v2_x == 2", Case().num("test.v2_x", 2)), "true");
-  EXPECT_EQ(ev("cost.hours>1 and(cost.hours<3)and(true)", Case().num("cost.hours", 2)), "true");
+  EXPECT_EQ(ev("\n  cost.hours\t>=\r\n 1  ", CaseFacts().num("cost.hours", 1)), "true");
+  EXPECT_EQ(ev("test.v2_x == 2", CaseFacts().num("test.v2_x", 2)), "true");
+  EXPECT_EQ(ev("cost.hours>1 and(cost.hours<3)and(true)", CaseFacts().num("cost.hours", 2)), "true");
 }
 
 // ---------------------------------------------------------------- three-valued logic
@@ -334,7 +334,7 @@ TEST(ConditionLogic, TruthTables) {
       {-1, 1, "unknown", "true"},    {-1, 0, "false", "unknown"},  {-1, -1, "unknown", "unknown"},
   };
   for (const Row& r : rows) {
-    Case c;
+    CaseFacts c;
     if (r.p >= 0) c.flag("control.core_competence", r.p == 1);
     if (r.q >= 0) c.flag("control.customer_facing", r.q == 1);
     SCOPED_TRACE(std::to_string(r.p) + " " + std::to_string(r.q));
@@ -342,10 +342,10 @@ TEST(ConditionLogic, TruthTables) {
     EXPECT_EQ(ev("control.core_competence or control.customer_facing", c), r.or_);
     EXPECT_EQ(ev("(control.core_competence) and (control.customer_facing)", c), r.and_);
   }
-  EXPECT_EQ(ev("not control.core_competence", Case().flag("control.core_competence", true)), "false");
-  EXPECT_EQ(ev("not control.core_competence", Case().flag("control.core_competence", false)), "true");
-  EXPECT_EQ(ev("not control.core_competence", Case()), "unknown");
-  EXPECT_EQ(ev("not not control.core_competence", Case()), "unknown");
+  EXPECT_EQ(ev("not control.core_competence", CaseFacts().flag("control.core_competence", true)), "false");
+  EXPECT_EQ(ev("not control.core_competence", CaseFacts().flag("control.core_competence", false)), "true");
+  EXPECT_EQ(ev("not control.core_competence", CaseFacts()), "unknown");
+  EXPECT_EQ(ev("not not control.core_competence", CaseFacts()), "unknown");
   // Longer chains: any false decides `and`, any true decides `or`.
   EXPECT_EQ(ev("control.core_competence and true and false"), "false");
   EXPECT_EQ(ev("control.core_competence and true and true"), "unknown");
@@ -360,42 +360,42 @@ TEST(ConditionLogic, Defaults) {
   // A declared default stands in for the missing fact.
   EXPECT_EQ(ev("cost.opportunity_rate == 0"), "true");
   EXPECT_EQ(ev("cost.opportunity_rate < 1"), "true");
-  EXPECT_EQ(ev("cost.opportunity_rate == 30", Case().num("cost.opportunity_rate", 30)), "true");
+  EXPECT_EQ(ev("cost.opportunity_rate == 30", CaseFacts().num("cost.opportunity_rate", 30)), "true");
   EXPECT_EQ(ev(R"(test.label == "unset")"), "true");
-  EXPECT_EQ(ev(R"(test.label == "x")", Case().str("test.label", "x")), "true");
+  EXPECT_EQ(ev(R"(test.label == "x")", CaseFacts().str("test.label", "x")), "true");
   EXPECT_EQ(ev(R"(test.label in ["a", "unset"])"), "true");
   EXPECT_EQ(ev("test.flag"), "true");
-  EXPECT_EQ(ev("test.flag", Case().flag("test.flag", false)), "false");
+  EXPECT_EQ(ev("test.flag", CaseFacts().flag("test.flag", false)), "false");
   EXPECT_EQ(ev("security.vendor_certified"), "false");
 }
 
 TEST(ConditionLogic, In) {
   const char* cond = R"(control.institutional_knowledge in ["medium", "high"])";
-  EXPECT_EQ(ev(cond, Case().str("control.institutional_knowledge", "high")), "true");
-  EXPECT_EQ(ev(cond, Case().str("control.institutional_knowledge", "medium")), "true");
-  EXPECT_EQ(ev(cond, Case().str("control.institutional_knowledge", "low")), "false");
-  EXPECT_EQ(ev(cond, Case()), "unknown");
+  EXPECT_EQ(ev(cond, CaseFacts().str("control.institutional_knowledge", "high")), "true");
+  EXPECT_EQ(ev(cond, CaseFacts().str("control.institutional_knowledge", "medium")), "true");
+  EXPECT_EQ(ev(cond, CaseFacts().str("control.institutional_knowledge", "low")), "false");
+  EXPECT_EQ(ev(cond, CaseFacts()), "unknown");
   // An unknown element: true if another element matches, else unknown.
   const char* mixed = R"(control.institutional_knowledge in [control.change_frequency, "high"])";
-  EXPECT_EQ(ev(mixed, Case().str("control.institutional_knowledge", "high")), "true");
-  EXPECT_EQ(ev(mixed, Case().str("control.institutional_knowledge", "low")), "unknown");
-  EXPECT_EQ(ev(mixed, Case().str("control.institutional_knowledge", "low").str("control.change_frequency", "low")), "true");
-  EXPECT_EQ(ev(mixed, Case().str("control.institutional_knowledge", "low").str("control.change_frequency", "medium")),
+  EXPECT_EQ(ev(mixed, CaseFacts().str("control.institutional_knowledge", "high")), "true");
+  EXPECT_EQ(ev(mixed, CaseFacts().str("control.institutional_knowledge", "low")), "unknown");
+  EXPECT_EQ(ev(mixed, CaseFacts().str("control.institutional_knowledge", "low").str("control.change_frequency", "low")), "true");
+  EXPECT_EQ(ev(mixed, CaseFacts().str("control.institutional_knowledge", "low").str("control.change_frequency", "medium")),
             "false");
   // Numbers, expressions and bools.
-  EXPECT_EQ(ev("cost.hours in [1, 2, 3]", Case().num("cost.hours", 2)), "true");
-  EXPECT_EQ(ev("cost.hours in [1, 2, 3]", Case().num("cost.hours", 4)), "false");
-  EXPECT_EQ(ev("cost.hours * 2 in [cost.internal_rate, 1 + 3]", Case().num("cost.hours", 2)), "true");
-  EXPECT_EQ(ev("cost.hours in [cost.internal_rate / 0, 7]", Case().num("cost.hours", 2).num("cost.internal_rate", 1)),
+  EXPECT_EQ(ev("cost.hours in [1, 2, 3]", CaseFacts().num("cost.hours", 2)), "true");
+  EXPECT_EQ(ev("cost.hours in [1, 2, 3]", CaseFacts().num("cost.hours", 4)), "false");
+  EXPECT_EQ(ev("cost.hours * 2 in [cost.internal_rate, 1 + 3]", CaseFacts().num("cost.hours", 2)), "true");
+  EXPECT_EQ(ev("cost.hours in [cost.internal_rate / 0, 7]", CaseFacts().num("cost.hours", 2).num("cost.internal_rate", 1)),
             "unknown");
-  EXPECT_EQ(ev("control.core_competence in [true]", Case().flag("control.core_competence", true)), "true");
-  EXPECT_EQ(ev("control.core_competence in [true]", Case().flag("control.core_competence", false)), "false");
+  EXPECT_EQ(ev("control.core_competence in [true]", CaseFacts().flag("control.core_competence", true)), "true");
+  EXPECT_EQ(ev("control.core_competence in [true]", CaseFacts().flag("control.core_competence", false)), "false");
   EXPECT_EQ(ev("true in [control.core_competence, false]"), "unknown");
   EXPECT_EQ(ev("false in [control.core_competence, false]"), "true");
   // An empty list holds nothing; a missing left side is still unknown.
-  EXPECT_EQ(ev("cost.hours in []", Case().num("cost.hours", 1)), "false");
+  EXPECT_EQ(ev("cost.hours in []", CaseFacts().num("cost.hours", 1)), "false");
   EXPECT_EQ(ev("cost.hours in []"), "unknown");
-  EXPECT_EQ(ev("not (cost.hours in [1])", Case().num("cost.hours", 2)), "true");
+  EXPECT_EQ(ev("not (cost.hours in [1])", CaseFacts().num("cost.hours", 2)), "true");
 }
 
 TEST(ConditionLogic, DivisionByZero) {
@@ -407,33 +407,33 @@ TEST(ConditionLogic, DivisionByZero) {
   EXPECT_EQ(ev("1 / 0 > 0 or true"), "true");
   EXPECT_EQ(ev("1 / 0 > 0 and false"), "false");
   // cost.transition defaults to 0.
-  EXPECT_EQ(ev("cost.hours / cost.transition > 1", Case().num("cost.hours", 3)), "unknown");
-  EXPECT_EQ(ev("cost.hours / cost.transition > 1", Case().num("cost.hours", 3).num("cost.transition", 2)), "true");
+  EXPECT_EQ(ev("cost.hours / cost.transition > 1", CaseFacts().num("cost.hours", 3)), "unknown");
+  EXPECT_EQ(ev("cost.hours / cost.transition > 1", CaseFacts().num("cost.hours", 3).num("cost.transition", 2)), "true");
   EXPECT_EQ(ev("0 / 5 == 0"), "true");
 }
 
 TEST(ConditionLogic, Exists) {
-  EXPECT_EQ(ev("exists(cost.hours)", Case().num("cost.hours", 1)), "true");
+  EXPECT_EQ(ev("exists(cost.hours)", CaseFacts().num("cost.hours", 1)), "true");
   EXPECT_EQ(ev("exists(cost.hours)"), "false");
   EXPECT_EQ(ev("not exists(cost.hours)"), "true");
   // A defaulted fact exists only when the case gives it.
   EXPECT_EQ(ev("exists(security.vendor_certified)"), "false");
-  EXPECT_EQ(ev("exists(security.vendor_certified)", Case().flag("security.vendor_certified", false)), "true");
+  EXPECT_EQ(ev("exists(security.vendor_certified)", CaseFacts().flag("security.vendor_certified", false)), "true");
   EXPECT_EQ(ev(R"(exists(test.label) or test.label == "unset")"), "true");
   EXPECT_EQ(ev("exists(test.label)"), "false");
   // Scores: present when the criterion voted.
   EXPECT_EQ(ev("exists(score.cost)"), "false");
-  EXPECT_EQ(ev("exists(score.cost)", Case().score(0, -0.5)), "true");
-  EXPECT_EQ(ev("exists(score.legal)", Case().score(0, -0.5)), "false");
+  EXPECT_EQ(ev("exists(score.cost)", CaseFacts().score(0, -0.5)), "true");
+  EXPECT_EQ(ev("exists(score.legal)", CaseFacts().score(0, -0.5)), "false");
   EXPECT_EQ(ev("exists(total)"), "true");
-  EXPECT_EQ(ev("exists((cost.hours))", Case().num("cost.hours", 1)), "true");
+  EXPECT_EQ(ev("exists((cost.hours))", CaseFacts().num("cost.hours", 1)), "true");
   // Never unknown, so it guards a comparison.
   EXPECT_EQ(ev("exists(capacity.utilization) and capacity.utilization > 0.5"), "false");
   EXPECT_EQ(ev("not exists(capacity.utilization) or capacity.utilization > 0.5"), "true");
 }
 
 TEST(ConditionLogic, ScoresAndTotal) {
-  Case c = Case().score(0, 0.6).score(1, -0.25);
+  CaseFacts c = CaseFacts().score(0, 0.6).score(1, -0.25);
   c.total = 0.25;
   EXPECT_EQ(ev("score.cost > 0.5", c), "true");
   EXPECT_EQ(ev("score.control < 0", c), "true");
@@ -450,28 +450,28 @@ TEST(ConditionLogic, Functions) {
   EXPECT_EQ(ev("max(3, 1, 2) == 3"), "true");
   EXPECT_EQ(ev("min(-3) == -3 and max(4) == 4"), "true");
   EXPECT_EQ(ev("abs(-2.5) == 2.5 and abs(2.5) == 2.5 and abs(0) == 0"), "true");
-  EXPECT_EQ(ev("min(cost.hours, 10) == 5", Case().num("cost.hours", 5)), "true");
+  EXPECT_EQ(ev("min(cost.hours, 10) == 5", CaseFacts().num("cost.hours", 5)), "true");
   EXPECT_EQ(ev("max(cost.hours, 10) > 0"), "unknown");
   EXPECT_EQ(ev("min(10, cost.hours) > 0"), "unknown");
   EXPECT_EQ(ev("abs(cost.hours) > 0"), "unknown");
-  EXPECT_EQ(ev("abs(cost.hours - cost.internal_rate) < 1", Case().num("cost.hours", 5).num("cost.internal_rate", 5.5)),
+  EXPECT_EQ(ev("abs(cost.hours - cost.internal_rate) < 1", CaseFacts().num("cost.hours", 5).num("cost.internal_rate", 5.5)),
             "true");
   EXPECT_EQ(ev("max(1 / 0, 2) > 0"), "unknown");
   EXPECT_EQ(ev("max(min(1, 2), abs(-3)) == 3"), "true");
 }
 
 TEST(ConditionLogic, Strings) {
-  EXPECT_EQ(ev(R"(test.free == "a\"b")", Case().str("test.free", "a\"b")), "true");
-  EXPECT_EQ(ev(R"(test.free == 'a\'b')", Case().str("test.free", "a'b")), "true");
-  EXPECT_EQ(ev(R"(test.free == "it's")", Case().str("test.free", "it's")), "true");
-  EXPECT_EQ(ev(R"(test.free == 'say "hi"')", Case().str("test.free", "say \"hi\"")), "true");
-  EXPECT_EQ(ev(R"(test.free == "back\\slash")", Case().str("test.free", "back\\slash")), "true");
-  EXPECT_EQ(ev(R"(test.free == "line\nbreak\ttab")", Case().str("test.free", "line\nbreak\ttab")), "true");
-  EXPECT_EQ(ev(R"(test.free == "")", Case().str("test.free", "")), "true");
-  EXPECT_EQ(ev(R"(test.free == "")", Case().str("test.free", "x")), "false");
-  EXPECT_EQ(ev(R"(test.free == "high")", Case().str("test.free", "hig")), "false");
-  EXPECT_EQ(ev(R"(test.free == 'x' and "x" == test.free)", Case().str("test.free", "x")), "true");
-  EXPECT_EQ(ev(R"(security.system_access == 'back_office')", Case().str("security.system_access", "back_office")), "true");
+  EXPECT_EQ(ev(R"(test.free == "a\"b")", CaseFacts().str("test.free", "a\"b")), "true");
+  EXPECT_EQ(ev(R"(test.free == 'a\'b')", CaseFacts().str("test.free", "a'b")), "true");
+  EXPECT_EQ(ev(R"(test.free == "it's")", CaseFacts().str("test.free", "it's")), "true");
+  EXPECT_EQ(ev(R"(test.free == 'say "hi"')", CaseFacts().str("test.free", "say \"hi\"")), "true");
+  EXPECT_EQ(ev(R"(test.free == "back\\slash")", CaseFacts().str("test.free", "back\\slash")), "true");
+  EXPECT_EQ(ev(R"(test.free == "line\nbreak\ttab")", CaseFacts().str("test.free", "line\nbreak\ttab")), "true");
+  EXPECT_EQ(ev(R"(test.free == "")", CaseFacts().str("test.free", "")), "true");
+  EXPECT_EQ(ev(R"(test.free == "")", CaseFacts().str("test.free", "x")), "false");
+  EXPECT_EQ(ev(R"(test.free == "high")", CaseFacts().str("test.free", "hig")), "false");
+  EXPECT_EQ(ev(R"(test.free == 'x' and "x" == test.free)", CaseFacts().str("test.free", "x")), "true");
+  EXPECT_EQ(ev(R"(security.system_access == 'back_office')", CaseFacts().str("security.system_access", "back_office")), "true");
 }
 
 // ---------------------------------------------------------------- errors
@@ -692,7 +692,7 @@ TEST(ConditionMeta, EqualityKey) {
 }
 
 TEST(ConditionMeta, CopyAndMove) {
-  Case c = Case().str("security.system_access", "back_office");
+  CaseFacts c = CaseFacts().str("security.system_access", "back_office");
   Condition copy;
   {
     Condition orig = compile(kBackOffice);
@@ -734,7 +734,7 @@ void expect_step(const TraceStep& s, const std::string& text, int depth, const s
 TEST(ConditionTrace, BackOffice) {
   Condition cond = compile(kBackOffice);
   std::vector<TraceStep> steps;
-  EXPECT_EQ(cond.trace(Case().str("security.system_access", "back_office").input(), &steps), Tri::kTrue);
+  EXPECT_EQ(cond.trace(CaseFacts().str("security.system_access", "back_office").input(), &steps), Tri::kTrue);
   ASSERT_EQ(steps.size(), 6u);
   expect_step(steps[0], kBackOffice, 0, "true");
   expect_step(steps[1], R"(security.system_access == "back_office")", 1, "true");
@@ -748,7 +748,7 @@ TEST(ConditionTrace, BackOffice) {
   EXPECT_EQ(steps[5].offset, 48u);
 
   // A false first operand decides the `and`: the rest is not evaluated.
-  EXPECT_EQ(cond.trace(Case().str("security.system_access", "front_office").input(), &steps), Tri::kFalse);
+  EXPECT_EQ(cond.trace(CaseFacts().str("security.system_access", "front_office").input(), &steps), Tri::kFalse);
   ASSERT_EQ(steps.size(), 6u);
   expect_step(steps[0], kBackOffice, 0, "false");
   expect_step(steps[1], R"(security.system_access == "back_office")", 1, "false");
@@ -757,7 +757,7 @@ TEST(ConditionTrace, BackOffice) {
   expect_step(steps[5], "security.vendor_certified", 2, "not evaluated");
 
   // Unknown: the step says which name was missing.
-  EXPECT_EQ(cond.trace(Case().input(), &steps), Tri::kUnknown);
+  EXPECT_EQ(cond.trace(CaseFacts().input(), &steps), Tri::kUnknown);
   ASSERT_EQ(steps.size(), 6u);
   expect_step(steps[0], kBackOffice, 0, "unknown", "security.system_access");
   expect_step(steps[1], R"(security.system_access == "back_office")", 1, "unknown", "security.system_access");
@@ -769,7 +769,7 @@ TEST(ConditionTrace, BackOffice) {
 TEST(ConditionTrace, FullyBooked) {
   Condition cond = compile(kFullyBooked);
   std::vector<TraceStep> steps;
-  EXPECT_EQ(cond.trace(Case().num("capacity.utilization", 0.95).str("control.institutional_knowledge", "medium").input(),
+  EXPECT_EQ(cond.trace(CaseFacts().num("capacity.utilization", 0.95).str("control.institutional_knowledge", "medium").input(),
                        &steps),
             Tri::kTrue);
   ASSERT_EQ(steps.size(), 8u);
@@ -782,7 +782,7 @@ TEST(ConditionTrace, FullyBooked) {
   expect_step(steps[6], R"("medium")", 2, R"("medium")");
   expect_step(steps[7], R"("high")", 2, "not evaluated");  // found at "medium"
 
-  EXPECT_EQ(cond.trace(Case().str("control.institutional_knowledge", "high").input(), &steps), Tri::kUnknown);
+  EXPECT_EQ(cond.trace(CaseFacts().str("control.institutional_knowledge", "high").input(), &steps), Tri::kUnknown);
   ASSERT_EQ(steps.size(), 8u);
   expect_step(steps[0], kFullyBooked, 0, "unknown", "capacity.utilization");
   expect_step(steps[1], "capacity.utilization >= 0.9", 1, "unknown", "capacity.utilization");
@@ -794,7 +794,7 @@ TEST(ConditionTrace, FullyBooked) {
 TEST(ConditionTrace, ValuesAndReasons) {
   std::vector<TraceStep> steps;
   Condition div = compile("cost.hours / 0 > 1");
-  EXPECT_EQ(div.trace(Case().num("cost.hours", 12).input(), &steps), Tri::kUnknown);
+  EXPECT_EQ(div.trace(CaseFacts().num("cost.hours", 12).input(), &steps), Tri::kUnknown);
   ASSERT_EQ(steps.size(), 5u);
   expect_step(steps[0], "cost.hours / 0 > 1", 0, "unknown", "division by zero");
   expect_step(steps[1], "cost.hours / 0", 1, "unknown", "division by zero");
@@ -804,7 +804,7 @@ TEST(ConditionTrace, ValuesAndReasons) {
 
   // Parentheses are not steps; a function call and a negative literal are.
   Condition fn = compile("(max(score.cost, -0.5) > 0.25) or exists(score.cost)");
-  EXPECT_EQ(fn.trace(Case().score(0, 0.3).input(), &steps), Tri::kTrue);
+  EXPECT_EQ(fn.trace(CaseFacts().score(0, 0.3).input(), &steps), Tri::kTrue);
   ASSERT_EQ(steps.size(), 7u);
   expect_step(steps[0], "(max(score.cost, -0.5) > 0.25) or exists(score.cost)", 0, "true");
   expect_step(steps[1], "max(score.cost, -0.5) > 0.25", 1, "true");
@@ -815,7 +815,7 @@ TEST(ConditionTrace, ValuesAndReasons) {
   expect_step(steps[6], "exists(score.cost)", 1, "not evaluated");
   EXPECT_EQ(steps[1].offset, 1u);
 
-  EXPECT_EQ(fn.trace(Case().input(), &steps), Tri::kUnknown);  // unknown or false
+  EXPECT_EQ(fn.trace(CaseFacts().input(), &steps), Tri::kUnknown);  // unknown or false
   ASSERT_EQ(steps.size(), 7u);
   expect_step(steps[1], "max(score.cost, -0.5) > 0.25", 1, "unknown", "score.cost");
   expect_step(steps[3], "score.cost", 3, "unknown", "score.cost");
@@ -824,7 +824,7 @@ TEST(ConditionTrace, ValuesAndReasons) {
 
   // An unknown `in` element is reported when nothing matched.
   Condition in = compile(R"(control.institutional_knowledge in [control.change_frequency, "high"])");
-  EXPECT_EQ(in.trace(Case().str("control.institutional_knowledge", "low").input(), &steps), Tri::kUnknown);
+  EXPECT_EQ(in.trace(CaseFacts().str("control.institutional_knowledge", "low").input(), &steps), Tri::kUnknown);
   ASSERT_EQ(steps.size(), 4u);
   expect_step(steps[0], R"(control.institutional_knowledge in [control.change_frequency, "high"])", 0, "unknown",
               "control.change_frequency");
@@ -834,11 +834,11 @@ TEST(ConditionTrace, ValuesAndReasons) {
 
   // `or` with an unknown and a false operand: unknown, because of the first.
   Condition orc = compile("control.core_competence or legal.regulated");
-  EXPECT_EQ(orc.trace(Case().flag("legal.regulated", false).input(), &steps), Tri::kUnknown);
+  EXPECT_EQ(orc.trace(CaseFacts().flag("legal.regulated", false).input(), &steps), Tri::kUnknown);
   expect_step(steps[0], "control.core_competence or legal.regulated", 0, "unknown", "control.core_competence");
 
   // Trace without steps still evaluates.
-  EXPECT_EQ(orc.trace(Case().flag("legal.regulated", true).input(), nullptr), Tri::kTrue);
+  EXPECT_EQ(orc.trace(CaseFacts().flag("legal.regulated", true).input(), nullptr), Tri::kTrue);
 }
 
 // ---------------------------------------------------------------- consistency
@@ -868,7 +868,7 @@ TEST(ConditionConsistency, EvaluateMatchesTrace) {
     std::vector<TraceStep> steps;
     int seen[3] = {0, 0, 0};
     for (int iter = 0; iter < 3000; ++iter) {
-      Case c;
+      CaseFacts c;
       for (size_t s = 0; s < c.facts.size(); ++s) {
         if (rng() % 3 == 0) continue;  // absent
         switch (s) {

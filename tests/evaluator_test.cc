@@ -204,8 +204,8 @@ TEST(Evaluator, AHealthyCaseAfterAFaultIsUnaffected) {
   auto p = policy_from("insource: 1\ncriteria: {faulty: {weight: 1}}\n", {"faulty"});
   Evaluator e(p);
   Decision d;
-  Case bad = test::case_from(*p, "id: bad\nfacts: {faulty: {mode: throw}}\n");
-  Case good = test::case_from(*p, "id: good\nfacts: {faulty: {mode: ok}}\n");
+  CaseFacts bad = test::case_from(*p, "id: bad\nfacts: {faulty: {mode: throw}}\n");
+  CaseFacts good = test::case_from(*p, "id: good\nfacts: {faulty: {mode: ok}}\n");
   e.decide(bad, &d, true);
   EXPECT_TRUE(d.failed);
   e.decide(good, &d, true);
@@ -225,7 +225,7 @@ TEST(Evaluator, MissingRequiredFactFailsTheCaseNamingTheFact) {
 TEST(Evaluator, RationaleOnlyWhenAskedAndTheVerdictIsTheSame) {
   auto p = default_policy();
   Evaluator e(p);
-  Case c = test::case_from(*p, kCandy);
+  CaseFacts c = test::case_from(*p, kCandy);
   Decision with, without;
   e.decide(c, &with, true);
   e.decide(c, &without, false);

@@ -11,7 +11,7 @@ using tools_test::contains;
 
 struct Explained {
   std::shared_ptr<const Policy> policy;
-  Case c;
+  CaseFacts c;
   Decision d;
 };
 
@@ -141,7 +141,7 @@ overrides:
     when: score.legal > 0.5 or score.cost / 0 > 1
     verdict: insource
 )");
-  Case c = test::case_from(*p, "id: a\nfacts: {cost: {hours: 10, internal_rate: 100, external_rate: 100}}\n");
+  CaseFacts c = test::case_from(*p, "id: a\nfacts: {cost: {hours: 10, internal_rate: 100, external_rate: 100}}\n");
   Evaluator ev(p);
   Decision d;
   ev.decide(c, &d, true);

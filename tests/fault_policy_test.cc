@@ -148,7 +148,7 @@ TEST(FaultPolicy, AFailedCaseListsEveryFaultInItsJson) {
 
 TEST(FaultPolicy, DecideJsonAndTextShowTheFault) {
   auto p = policy_from(rules_with("abstain"), {"faulty"});
-  Case c = test::case_from(*p, case_with("nan"));
+  CaseFacts c = test::case_from(*p, case_with("nan"));
   Evaluator e(p);
   Decision d;
   e.decide(c, &d, true);

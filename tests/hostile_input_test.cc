@@ -166,7 +166,7 @@ TEST(HostileInput, FactsPerCaseAreBoundedInYamlAndJson) {
   JsonCaseParser json(p->schema());
   auto parse = [&](std::string text) {
     text.append(kJsonPadding, '\0');
-    Case c;
+    CaseFacts c;
     std::string err;
     auto r = json.parse(text.data(), text.size() - kJsonPadding, text.size(), &c, &err);
     return std::make_pair(r, err);
@@ -255,7 +255,7 @@ TEST(HostileInput, JsonLinesTable) {
   for (const JRow& row : rows) {
     std::string text = row.text;
     text.append(kJsonPadding, '\0');
-    Case c;
+    CaseFacts c;
     std::string err;
     auto r = json.parse(text.data(), row.text.size(), text.size(), &c, &err);
     if (row.expect == JsonCaseParser::Result::kOk) {

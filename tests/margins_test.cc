@@ -52,7 +52,7 @@ struct Computed {
 Computed compute(const std::string& rules, const std::string& case_yaml, const std::vector<std::string>& fixtures = {}) {
   Computed c;
   c.policy = policy_from(rules, fixtures);
-  Case k = case_from(*c.policy, case_yaml);
+  CaseFacts k = case_from(*c.policy, case_yaml);
   Evaluator e(c.policy);
   e.decide(k, &c.decision, true);
   c.margins = compute_margins(*c.policy, k, c.decision);

@@ -37,7 +37,7 @@ TEST(OverrideIndex, SameFirstMatchAsAScanInFileOrder) {
     if (rng() % 2) yaml += "  capacity: {utilization: 0." + std::to_string(rng() % 100) + "}\n";
     if (rng() % 2) yaml += std::string("  security: {system_access: ") + (rng() % 2 ? "none" : "back_office") + "}\n";
     if (rng() % 3 == 0) yaml += std::string("  legal: {regulated: ") + (rng() % 2 ? "true" : "false") + "}\n";
-    Case c = test::case_from(*p, yaml);
+    CaseFacts c = test::case_from(*p, yaml);
     e.decide(c, &d, false);
     // The scan: every override in order, on the same votes.
     std::vector<double> scores(p->criteria().size());

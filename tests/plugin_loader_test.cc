@@ -84,7 +84,7 @@ TEST(PluginLoader, SkipsMissingFoldersAndReadsAFolderOnce) {
 TEST(PluginLoader, LoadsAPlainCPlugin) {
   PluginSet set = load_plugins({fixture_plugin_dir("c_speed")});
   ASSERT_EQ(set.plugins.size(), 1u);
-  const Plugin& p = *set.plugins[0];
+  const LoadedPlugin& p = *set.plugins[0];
   EXPECT_EQ(p.criterion(), "speed");
   EXPECT_EQ(p.name(), "fixture-c-speed");
   ASSERT_EQ(p.facts().size(), 2u);

@@ -108,7 +108,7 @@ class LogCapture {
 TEST(PluginAbi, LoadsAPluginBuiltAgainstAnOlderMinor) {
   PluginSet set = load_plugins({fixture_plugin_dir("older_minor")});
   ASSERT_EQ(set.plugins.size(), 1u);
-  const Plugin& p = *set.plugins[0];
+  const LoadedPlugin& p = *set.plugins[0];
   EXPECT_EQ(p.name(), "fixture-older-minor");
   EXPECT_EQ(p.criterion(), "legacy");
   EXPECT_EQ(p.abi_major(), 1u);
@@ -136,7 +136,7 @@ TEST(PluginAbi, LoadsAPluginBuiltAgainstANewerMinorIgnoringFieldsItDoesNotKnow) 
   LogCapture log;  // the plugin logs at create
   PluginSet set = load_plugins({fixture_plugin_dir("newer_minor")});
   ASSERT_EQ(set.plugins.size(), 1u);
-  const Plugin& p = *set.plugins[0];
+  const LoadedPlugin& p = *set.plugins[0];
   EXPECT_EQ(p.criterion(), "newer");
   EXPECT_EQ(p.abi_major(), 1u);
   EXPECT_EQ(p.abi_minor(), static_cast<uint32_t>(INSOURCE_ABI_MINOR + 1));

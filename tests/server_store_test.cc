@@ -116,7 +116,7 @@ TEST(PolicyStore, AFailedReloadKeepsTheGoodPolicy) {
 
   // The old snapshot still decides, on its own policy.
   Evaluator ea(a->policy), eb(b->policy);
-  Case c = test::case_from(*a->policy, "id: x\nfacts: {cost: {hours: 10, internal_rate: 50, external_rate: 20}}\n");
+  CaseFacts c = test::case_from(*a->policy, "id: x\nfacts: {cost: {hours: 10, internal_rate: 50, external_rate: 20}}\n");
   Decision da, db;
   ea.decide(c, &da, false);
   eb.decide(c, &db, false);
@@ -199,7 +199,7 @@ TEST(PolicyStore, PrivateCopiesAreRemovedOnceLoaded) {
   EXPECT_TRUE(fs::is_empty(s.dir / "tmp"));
   // And the copies decide like the originals.
   Evaluator e(r.current->policy);
-  Case c = test::case_from(*r.current->policy, "id: x\nfacts: {cost: {hours: 10, internal_rate: 50, external_rate: 20}}\n");
+  CaseFacts c = test::case_from(*r.current->policy, "id: x\nfacts: {cost: {hours: 10, internal_rate: 50, external_rate: 20}}\n");
   Decision d;
   e.decide(c, &d, false);
   EXPECT_EQ(d.verdict, Verdict::kOutsource);

@@ -48,12 +48,12 @@ inline std::shared_ptr<const Policy> policy_from(const std::string& yaml, const 
 }
 
 // Reads exactly one case; fails the test if it does not read.
-inline Case case_from(const Policy& p, const std::string& yaml) {
+inline CaseFacts case_from(const Policy& p, const std::string& yaml) {
   auto cases = read_cases(yaml, "case.yaml", p.schema());
   EXPECT_EQ(cases.size(), 1u);
   if (cases.empty() || !cases[0].value) {
     ADD_FAILURE() << "case did not read: " << (cases.empty() ? "none" : cases[0].error);
-    return Case{};
+    return CaseFacts{};
   }
   return std::move(*cases[0].value);
 }
@@ -70,7 +70,7 @@ inline std::string case_error(const Policy& p, const std::string& yaml) {
 
 inline Decision decide(const std::shared_ptr<const Policy>& p, const std::string& case_yaml) {
   Evaluator e(p);
-  Case c = case_from(*p, case_yaml);
+  CaseFacts c = case_from(*p, case_yaml);
   Decision d;
   e.decide(c, &d, true);
   return d;

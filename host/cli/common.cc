@@ -92,7 +92,7 @@ std::shared_ptr<const Policy> load_engine(const EngineOptions& o) {
 
 bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::vector<std::string>& files,
                        const InputLimits& limits, bool json,
-                       const std::function<void(const Case&, const Decision&)>& emit) {
+                       const std::function<void(const CaseFacts&, const Decision&)>& emit) {
   Evaluator evaluator(policy);
   Decision d;
   bool any_failed = false;

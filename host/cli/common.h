@@ -58,7 +58,7 @@ PolicySource policy_source_of(const EngineOptions& o);
 // The files are read under `limits`.
 bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::vector<std::string>& files,
                        const InputLimits& limits, bool json,
-                       const std::function<void(const Case&, const Decision&)>& emit);
+                       const std::function<void(const CaseFacts&, const Decision&)>& emit);
 
 void register_decide(CLI::App& app, int* exit_code);
 void register_check(CLI::App& app, int* exit_code);

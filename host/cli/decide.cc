@@ -24,7 +24,7 @@ int run_decide(const DecideOptions& o) {
   if (!policy) return kExitUsage;
   const bool json = o.format == "json";
   bool first = true;
-  bool failed = decide_case_files(policy, o.cases, o.engine.limits, json, [&](const Case& c, const Decision& d) {
+  bool failed = decide_case_files(policy, o.cases, o.engine.limits, json, [&](const CaseFacts& c, const Decision& d) {
     if (json) {
       nlohmann::ordered_json j = decision_json(*policy, c, d);
       if (o.margins && !d.failed) j["margins"] = margins_json(*policy, compute_margins(*policy, c, d));

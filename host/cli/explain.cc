@@ -24,7 +24,7 @@ int run_explain(const ExplainOptions& o) {
   const ExplainLevel level = *parse_explain_level(o.level);
   const bool json = o.format == "json";
   bool first = true;
-  bool failed = decide_case_files(policy, o.cases, o.engine.limits, json, [&](const Case& c, const Decision& d) {
+  bool failed = decide_case_files(policy, o.cases, o.engine.limits, json, [&](const CaseFacts& c, const Decision& d) {
     if (json) {
       std::cout << json_text(explain_json(*policy, c, d, level)) << "\n";
     } else if (!d.failed) {

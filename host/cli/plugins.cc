@@ -12,7 +12,7 @@ namespace insource::cli {
 
 namespace {
 
-void print_plugin(const Plugin& p) {
+void print_plugin(const LoadedPlugin& p) {
   std::cout << p.criterion() << ": " << p.name() << " " << p.version() << " (ABI " << p.abi_major() << "."
             << p.abi_minor() << ")\n"
             << "  file: " << p.path().string() << "\n"

@@ -1,4 +1,6 @@
 // One case: an id and its facts, as values by slot of a FactSchema.
+// CaseFacts, not Case: the SDK's C++ wrapper has insource::Case (a plugin's
+// view of a case), and host and SDK types never share a qualified name.
 #ifndef INSOURCE_HOST_CASE_H_
 #define INSOURCE_HOST_CASE_H_
 
@@ -10,12 +12,12 @@
 
 namespace insource {
 
-struct Case {
-  Case() = default;
-  Case(Case&&) = default;  // a deque's move keeps its elements where they are
-  Case& operator=(Case&&) = default;
-  Case(const Case&) = delete;  // the facts point into this case's own strings
-  Case& operator=(const Case&) = delete;
+struct CaseFacts {
+  CaseFacts() = default;
+  CaseFacts(CaseFacts&&) = default;  // a deque's move keeps its elements where they are
+  CaseFacts& operator=(CaseFacts&&) = default;
+  CaseFacts(const CaseFacts&) = delete;  // the facts point into this case's own strings
+  CaseFacts& operator=(const CaseFacts&) = delete;
 
   std::string id;
   std::string title;

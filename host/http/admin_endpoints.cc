@@ -89,7 +89,7 @@ void Server::Impl::plugins_endpoint(const httplib::Request&, httplib::Response& 
   json list = json::array();
   const auto& loaded = snap->policy->plugins().plugins;
   for (size_t i = 0; i < loaded.size(); ++i) {
-    const Plugin& p = *loaded[i];
+    const LoadedPlugin& p = *loaded[i];
     json j;
     j["criterion"] = p.criterion();
     j["name"] = p.name();

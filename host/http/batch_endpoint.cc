@@ -36,13 +36,13 @@ class Server::Impl::BatchRecorder : public BatchObserver {
   }
   ~BatchRecorder() override { flush(); }
 
-  void decided(uint64_t line, std::string_view case_text, const Case& c, const Decision& d,
+  void decided(uint64_t line, std::string_view case_text, const CaseFacts& c, const Decision& d,
                std::string_view record) override {
     ++verdicts_[static_cast<size_t>(d.verdict)];
     faults(d);
     log(line, case_text, c, record);
   }
-  void failed(uint64_t line, BatchErrorKind kind, const Case* c, const Decision* d, std::string_view record) override {
+  void failed(uint64_t line, BatchErrorKind kind, const CaseFacts* c, const Decision* d, std::string_view record) override {
     ++errors_[static_cast<size_t>(error_kind_of(kind))];
     if (d != nullptr) faults(*d);
     if (c != nullptr) log(line, {}, *c, record);
@@ -75,7 +75,7 @@ class Server::Impl::BatchRecorder : public BatchObserver {
     for (size_t i = 0; i < d.criteria.size() && i < policy.criteria().size(); ++i)
       if (d.criteria[i].fault) impl_.metrics.plugin_fault(policy.criteria()[i].name);
   }
-  void log(uint64_t line, std::string_view case_text, const Case& c, std::string_view record) {
+  void log(uint64_t line, std::string_view case_text, const CaseFacts& c, std::string_view record) {
     if (!impl_.log) return;
     // The case as received (JSON Lines text has padding readable after it).
     std::string text = case_text.empty() ? std::string()

@@ -20,7 +20,7 @@ void Server::Impl::count_answer(const Answer& a) {
   metrics.error(ErrorKind::kPlugin);
 }
 
-void Server::Impl::decide_one(ThreadEngine& te, const PolicySnapshot& snap, const Case& c,
+void Server::Impl::decide_one(ThreadEngine& te, const PolicySnapshot& snap, const CaseFacts& c,
                               const std::optional<ExplainLevel>& explain, bool margins, std::string case_text,
                               std::vector<Answer>* answers) {
   const Policy& p = *snap.policy;
@@ -125,7 +125,7 @@ void Server::Impl::decide(const httplib::Request& req, httplib::Response& res, c
                         first_error->error, extra);
     }
     for (size_t i = 0; i < inputs.size(); ++i) {
-      Case& c = *inputs[i].value;
+      CaseFacts& c = *inputs[i].value;
       if (out_of_time()) return timeout(res, answers.size(), inputs.size());
       std::string case_text;
       if (log) {

@@ -101,7 +101,7 @@ bool parse_bool(const std::string& v, bool* out) {
 
 // {"id":...,"facts":{"a.b":value,...}}: a case as the engine holds it (used
 // in the log when the text as received is not at hand).
-std::string canonical_case_json(const Case& c, const FactSchema& schema) {
+std::string canonical_case_json(const CaseFacts& c, const FactSchema& schema) {
   std::string out = "{\"id\":";
   append_json_string(&out, c.id);
   out += ",\"facts\":{";

@@ -61,7 +61,7 @@ struct ThreadEngine {
   std::unique_ptr<JsonCaseParser> json;
   std::unique_ptr<CompactFormatter> compact;
   simdjson::dom::parser dom;
-  Case kase;
+  CaseFacts kase;
   Decision decision;
   std::string message;
 };
@@ -80,7 +80,7 @@ std::string media_type(const httplib::Request& req);
 bool parse_bool(const std::string& v, bool* out);
 // {"id":...,"facts":{"a.b":value,...}}: a case as the engine holds it (used
 // in the log when the text as received is not at hand).
-std::string canonical_case_json(const Case& c, const FactSchema& schema);
+std::string canonical_case_json(const CaseFacts& c, const FactSchema& schema);
 // A compact JSON text of a case read from JSON, checked by a full parse; empty when it is not valid JSON.
 std::string minified_case(simdjson::dom::parser& dom, const char* data, size_t len, size_t capacity);
 
@@ -140,7 +140,7 @@ struct Server::Impl {
     std::vector<std::string> faulty;  // criteria whose plugin failed
   };
   void count_answer(const Answer& a);
-  void decide_one(ThreadEngine& te, const PolicySnapshot& snap, const Case& c, const std::optional<ExplainLevel>& explain,
+  void decide_one(ThreadEngine& te, const PolicySnapshot& snap, const CaseFacts& c, const std::optional<ExplainLevel>& explain,
                   bool margins, std::string case_text, std::vector<Answer>* answers);
   void timeout(httplib::Response& res, size_t done, size_t total);
   void decide(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);

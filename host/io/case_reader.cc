@@ -57,7 +57,7 @@ struct CaseProblem {
   std::string message;
 };
 
-// A YAML case into a Case, checked against the schema.
+// A YAML case into a CaseFacts, checked against the schema.
 class CaseBuilder {
  public:
   // line_offset: lines before the text (a JSON Lines record is parsed on its own).
@@ -73,7 +73,7 @@ class CaseBuilder {
     const std::string fallback_id = in.id;
     try {
       if (!node.IsMap()) fail(node, "a case must be a map with `id` and `facts`, not " + describe_node(node));
-      Case c;
+      CaseFacts c;
       c.facts.assign(schema_.size(), make_absent());
       c.source = label_ + ":" + std::to_string(std::max(in.line, 1));
       std::set<std::string> seen;
@@ -125,7 +125,7 @@ class CaseBuilder {
     throw CaseProblem{p, std::move(msg)};
   }
 
-  void flatten(const YAML::Node& map, const std::string& prefix, int depth, Case* c) {
+  void flatten(const YAML::Node& map, const std::string& prefix, int depth, CaseFacts* c) {
     if (depth > kMaxFactDepth) fail(map, "facts nest deeper than " + std::to_string(kMaxFactDepth) + " levels");
     std::set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
@@ -150,7 +150,7 @@ class CaseBuilder {
     }
   }
 
-  void set_fact(const YAML::Node& key, const std::string& name, const YAML::Node& v, Case* c) {
+  void set_fact(const YAML::Node& key, const std::string& name, const YAML::Node& v, CaseFacts* c) {
     auto slot = schema_.find(name);
     if (!slot) {
       std::string near = schema_.suggest(name);

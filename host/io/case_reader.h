@@ -34,7 +34,7 @@ const char* input_error_label(InputErrorKind k);
 
 // A case that was read, or why it could not be.
 struct CaseInput {
-  std::optional<Case> value;
+  std::optional<CaseFacts> value;
   std::string id;  // as far as known (the default id when the case gives none), for the error record
   InputErrorKind kind = InputErrorKind::kNone;
   std::string message;  // the problem alone: "fact cost.hours must be > 0, not -10"

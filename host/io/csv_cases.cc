@@ -75,7 +75,7 @@ CsvCases::CsvCases(const FactSchema& schema, std::string_view header_row) : sche
   }
 }
 
-bool CsvCases::read_row(std::string_view row, Case* c, std::string* error) {
+bool CsvCases::read_row(std::string_view row, CaseFacts* c, std::string* error) {
   c->id.clear();
   c->facts.assign(schema_.size(), make_absent());
   if (!split_csv_row(row, &cells_)) {

@@ -26,7 +26,7 @@ class CsvCases {
   // Reads one row (without its newline) into `c`; false with `error` when a
   // cell does not fit its fact. String facts point into this object until
   // the next call.
-  bool read_row(std::string_view row, Case* c, std::string* error);
+  bool read_row(std::string_view row, CaseFacts* c, std::string* error);
 
  private:
   static constexpr int kIdColumn = -1;

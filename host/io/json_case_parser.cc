@@ -267,7 +267,7 @@ std::string JsonCaseParser::path_name(std::string_view last) const {
   return out.append(last);
 }
 
-JsonCaseParser::Result JsonCaseParser::parse(const char* data, size_t len, size_t capacity, Case* c,
+JsonCaseParser::Result JsonCaseParser::parse(const char* data, size_t len, size_t capacity, CaseFacts* c,
                                              std::string* error) {
   if (parse_fast(data, len, capacity, c)) return Result::kOk;
   // Something is off (or merely unusual, such as a numeric id or an escaped
@@ -278,7 +278,7 @@ JsonCaseParser::Result JsonCaseParser::parse(const char* data, size_t len, size_
 // The fast path: a lean walk that fills the case or reports only that
 // something is off. Kept free of message building so that the compiler keeps
 // simdjson's iterators in registers; diagnose() words the problem.
-bool JsonCaseParser::parse_fast(const char* data, size_t len, size_t capacity, Case* c) {
+bool JsonCaseParser::parse_fast(const char* data, size_t len, size_t capacity, CaseFacts* c) {
   c->id.clear();
   c->title.clear();
   c->facts.assign(fact_count_, make_absent());
@@ -338,7 +338,7 @@ bool JsonCaseParser::parse_fast(const char* data, size_t len, size_t capacity, C
 // The object by reference: passed by value, it is copied with one wide load
 // right after the narrower stores that made it, a store-forwarding stall on
 // every group.
-bool JsonCaseParser::walk_fast(od::object& obj, uint32_t node, int depth, Case* c) {
+bool JsonCaseParser::walk_fast(od::object& obj, uint32_t node, int depth, CaseFacts* c) {
   if (depth > kMaxFactDepth) return false;
   uint32_t hint = 0;  // where in the node's children to look for the next key
   for (auto field : obj) {
@@ -404,7 +404,7 @@ bool JsonCaseParser::walk_fast(od::object& obj, uint32_t node, int depth, Case* 
   return true;
 }
 
-JsonCaseParser::Result JsonCaseParser::diagnose(const char* data, size_t len, size_t capacity, Case* c,
+JsonCaseParser::Result JsonCaseParser::diagnose(const char* data, size_t len, size_t capacity, CaseFacts* c,
                                                 std::string* error) {
   c->id.clear();
   c->title.clear();
@@ -556,7 +556,7 @@ void JsonCaseParser::note_problem(std::string message, const char* at, std::stri
 // Inlined into walk(): called out of line, the value is spilled and reloaded
 // with one wide load, a store-forwarding stall on every fact.
 [[gnu::always_inline]] inline JsonCaseParser::Result JsonCaseParser::read_value(od::value& v, od::json_type t,
-                                                                               uint32_t slot, const char* at, Case* c,
+                                                                               uint32_t slot, const char* at, CaseFacts* c,
                                                                                std::string* error) {
   const FactInfo& info = schema_.at(slot);
   auto fail = [&](const std::string& problem) {
@@ -624,7 +624,7 @@ void JsonCaseParser::note_problem(std::string message, const char* at, std::stri
   return Result::kOk;
 }
 
-JsonCaseParser::Result JsonCaseParser::walk(od::object obj, uint32_t node, int depth, Case* c, std::string* error) {
+JsonCaseParser::Result JsonCaseParser::walk(od::object obj, uint32_t node, int depth, CaseFacts* c, std::string* error) {
   if (depth > kMaxFactDepth) {
     *error = "facts nest deeper than " + std::to_string(kMaxFactDepth) + " levels";
     return Result::kCaseError;

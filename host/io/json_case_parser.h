@@ -1,5 +1,5 @@
 // The fast path for JSON cases (batch input): simdjson On-Demand straight
-// into a Case's slots. Fact names are resolved through a trie built once from
+// into a CaseFacts's slots. Fact names are resolved through a trie built once from
 // the schema, so a nested key ("cost" then "hours") and a flat one
 // ("cost.hours") cost a few short comparisons and no allocation.
 #ifndef INSOURCE_HOST_JSON_CASE_PARSER_H_
@@ -30,7 +30,7 @@ class JsonCaseParser {
   // its string facts point into this parser and stay valid until the next
   // parse(). Otherwise `error` says what is wrong (and c->id holds the id if it
   // was read before the problem).
-  Result parse(const char* data, size_t len, size_t capacity, Case* c, std::string* error);
+  Result parse(const char* data, size_t len, size_t capacity, CaseFacts* c, std::string* error);
 
   // A problem with a case after the first: on kCaseError, `error` holds the
   // first one and these the rest, so one run shows every bad fact. `offset`
@@ -65,12 +65,12 @@ class JsonCaseParser {
   // the likely next); updates *hint. 0: no such fact, or a key this fast
   // matcher does not read (escapes): the careful path decides.
   uint32_t raw_child(uint32_t node, const char* key, uint32_t* hint) const;
-  bool parse_fast(const char* data, size_t len, size_t capacity, Case* c);
-  bool walk_fast(simdjson::ondemand::object& obj, uint32_t node, int depth, Case* c);
-  Result diagnose(const char* data, size_t len, size_t capacity, Case* c, std::string* error);
-  Result walk(simdjson::ondemand::object obj, uint32_t node, int depth, Case* c, std::string* error);
+  bool parse_fast(const char* data, size_t len, size_t capacity, CaseFacts* c);
+  bool walk_fast(simdjson::ondemand::object& obj, uint32_t node, int depth, CaseFacts* c);
+  Result diagnose(const char* data, size_t len, size_t capacity, CaseFacts* c, std::string* error);
+  Result walk(simdjson::ondemand::object obj, uint32_t node, int depth, CaseFacts* c, std::string* error);
   Result read_value(simdjson::ondemand::value& v, simdjson::ondemand::json_type t, uint32_t slot, const char* at,
-                    Case* c, std::string* error);
+                    CaseFacts* c, std::string* error);
   static bool allowed(const std::vector<std::string>& values, std::string_view s);
   // Records a problem with one fact and lets the walk go on: the first one
   // goes to *error, the others to more_.

@@ -26,7 +26,7 @@ CaseInput read_one(JsonCaseParser& parser, std::string* buffer, std::string_view
   in.line = line;
   in.offset = offset;
   in.length = len;
-  Case c;
+  CaseFacts c;
   std::string message;
   JsonCaseParser::Result r = parser.parse(buffer->data(), len, buffer->size(), &c, &message);
   in.id = c.id.empty() ? default_case_id(static_cast<uint64_t>(line)) : c.id;

@@ -174,7 +174,7 @@ CompactFormatter::CompactFormatter(const Policy& p) {
   }
 }
 
-char* CompactFormatter::write(char* p, const Case& c, const Decision& d) const {
+char* CompactFormatter::write(char* p, const CaseFacts& c, const Decision& d) const {
   std::memcpy(p, "{\"id\":", 6);
   p = write_json_string(p + 6, c.id);
   p = put(p, verdict_pieces_[static_cast<size_t>(d.verdict)]);
@@ -197,7 +197,7 @@ char* CompactFormatter::write(char* p, const Case& c, const Decision& d) const {
   return p + 3;
 }
 
-void CompactFormatter::append(std::string* out, const Case& c, const Decision& d) const {
+void CompactFormatter::append(std::string* out, const CaseFacts& c, const Decision& d) const {
   out->append("{\"id\":");
   append_json_string(out, c.id);
   out->append(verdicts_[static_cast<size_t>(d.verdict)]);

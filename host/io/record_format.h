@@ -36,12 +36,12 @@ class CompactFormatter {
   // {"id","verdict","total","rule","scores":{"cost":0.12,...,"legal":null}} and a newline;
   // total and scores to 12 decimal places (append_fixed12); then, only when a
   // plugin faulted without failing the case, "faults":{"cost":{"plugin","on_error","message"}}.
-  void append(std::string* out, const Case& c, const Decision& d) const;
+  void append(std::string* out, const CaseFacts& c, const Decision& d) const;
 
   // The same record written at `p`, which has room for bound(c) bytes; returns
   // the end. Only for a decision without faults (d.faults == 0).
-  size_t bound(const Case& c) const { return fixed_bound_ + 6 * c.id.size(); }
-  char* write(char* p, const Case& c, const Decision& d) const;
+  size_t bound(const CaseFacts& c) const { return fixed_bound_ + 6 * c.id.size(); }
+  char* write(char* p, const CaseFacts& c, const Decision& d) const;
 
  private:
   // A constant piece of the record, zero-padded to whole 16-byte blocks so

@@ -41,7 +41,7 @@ std::string pad(std::string s, size_t width) {
 
 }  // namespace
 
-static nlohmann::ordered_json fault_json(const Policy& p, const Case& c, const Decision& d, size_t i) {
+static nlohmann::ordered_json fault_json(const Policy& p, const CaseFacts& c, const Decision& d, size_t i) {
   const CriterionBinding& b = p.criteria()[i];
   return {{"plugin", b.plugin->name()},
           {"case", c.id},
@@ -72,7 +72,7 @@ std::string verdict_reason(const Policy& p, const Decision& d) {
   return std::string(verdict_name(d.verdict));
 }
 
-nlohmann::ordered_json decision_json(const Policy& p, const Case& c, const Decision& d) {
+nlohmann::ordered_json decision_json(const Policy& p, const CaseFacts& c, const Decision& d) {
   nlohmann::ordered_json j;
   j["id"] = c.id;
   if (d.failed) {
@@ -111,7 +111,7 @@ nlohmann::ordered_json decision_json(const Policy& p, const Case& c, const Decis
   return j;
 }
 
-std::string decision_text(const Policy& p, const Case& c, const Decision& d) {
+std::string decision_text(const Policy& p, const CaseFacts& c, const Decision& d) {
   std::string out = "case " + c.id + (c.title.empty() ? "" : " (" + c.title + ")") + "\n";
   if (d.failed) {
     out += "  error: " + d.error + "\n";

@@ -18,11 +18,11 @@ std::string verdict_reason(const Policy& p, const Decision& d);
 
 // {"id","verdict","total","rule","reason","criteria":{...}}; a failed case is
 // {"id","error":{"kind":"plugin","message":...}}.
-nlohmann::ordered_json decision_json(const Policy& p, const Case& c, const Decision& d);
+nlohmann::ordered_json decision_json(const Policy& p, const CaseFacts& c, const Decision& d);
 
 // A readable report: verdict, deciding rule or total against the thresholds,
 // and a table of the criteria.
-std::string decision_text(const Policy& p, const Case& c, const Decision& d);
+std::string decision_text(const Policy& p, const CaseFacts& c, const Decision& d);
 
 // Fixed-point with a sign, e.g. +0.125 (for tables and reasons).
 std::string signed_fixed(double v, int decimals = 3);

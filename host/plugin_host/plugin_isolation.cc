@@ -288,7 +288,7 @@ std::string WorkerProcess::stop(bool dying) {
 
 // --- probe -----------------------------------------------------------------
 
-std::shared_ptr<const Plugin> probe_plugin(const fs::path& file, const std::string& sha256,
+std::shared_ptr<const LoadedPlugin> probe_plugin(const fs::path& file, const std::string& sha256,
                                            const IsolationConfig& config) {
   const std::string quoted = "plugin '" + file.string() + "'";
   WorkerProcess worker(config);
@@ -311,7 +311,7 @@ std::shared_ptr<const Plugin> probe_plugin(const fs::path& file, const std::stri
   }
   if (wait == WorkerProcess::Wait::kFrame) {
     wire::Reader r(payload);
-    if (kind == wire::Kind::kDescriptor) return Plugin::decode(r, file, sha256);
+    if (kind == wire::Kind::kDescriptor) return LoadedPlugin::decode(r, file, sha256);
     if (kind == wire::Kind::kError) {
       std::string msg;
       try {

@@ -73,7 +73,7 @@ class WorkerProcess {
 // the file itself. `sha256` (of the file as the host hashed it) is checked
 // again by the worker before it loads the file. Throws PluginError naming
 // the file, also when the plugin crashes or hangs while loading.
-std::shared_ptr<const Plugin> probe_plugin(const std::filesystem::path& file, const std::string& sha256,
+std::shared_ptr<const LoadedPlugin> probe_plugin(const std::filesystem::path& file, const std::string& sha256,
                                            const IsolationConfig& config);
 
 // The isolated criteria of one Evaluator, all in one worker process that
@@ -85,7 +85,7 @@ std::shared_ptr<const Plugin> probe_plugin(const std::filesystem::path& file, co
 class IsolatedPlugins {
  public:
   struct Member {
-    std::shared_ptr<const Plugin> plugin;
+    std::shared_ptr<const LoadedPlugin> plugin;
     std::vector<ParamValue> params;
     std::string criterion;
     uint32_t timeout_ms = 1000;

@@ -64,7 +64,7 @@ void keep_forever(std::shared_ptr<LoadableCopy> copy) {
 
 }  // namespace
 
-void Plugin::read_descriptor(const insource_plugin_descriptor* d) {
+void LoadedPlugin::read_descriptor(const insource_plugin_descriptor* d) {
   if (!d) fail(path_, "the entry function returned no descriptor");
   if (d->abi_major != INSOURCE_ABI_MAJOR) {
     std::ostringstream m;
@@ -148,7 +148,7 @@ void Plugin::read_descriptor(const insource_plugin_descriptor* d) {
   log_context_ = plugin_log_context(name_.c_str());
 }
 
-std::shared_ptr<const Plugin> Plugin::load(const PluginFile& file) {
+std::shared_ptr<const LoadedPlugin> LoadedPlugin::load(const PluginFile& file) {
   guard_plugin_calls();
   const std::string label = file.path.string();
   const PluginCall loading{label.c_str(), "unknown yet", "loading (its static constructors or entry function)"};
@@ -187,7 +187,7 @@ std::shared_ptr<const Plugin> Plugin::load(const PluginFile& file) {
     fail(file.path, "has no entry symbol '" INSOURCE_ENTRY_SYMBOL "' (is it an insource plugin built with INSOURCE_EXPORT_PLUGIN?)");
   auto& entry = lib->get<const insource_plugin_descriptor*()>(INSOURCE_ENTRY_SYMBOL);
 
-  std::shared_ptr<Plugin> p(new Plugin());
+  std::shared_ptr<LoadedPlugin> p(new LoadedPlugin());
   p->path_ = file.path;
   p->library_ = std::move(lib);
   p->sha256_ = file.sha256;
@@ -195,7 +195,7 @@ std::shared_ptr<const Plugin> Plugin::load(const PluginFile& file) {
   return p;
 }
 
-std::shared_ptr<const Plugin> Plugin::load(const fs::path& file, const std::string& sha256) {
+std::shared_ptr<const LoadedPlugin> LoadedPlugin::load(const fs::path& file, const std::string& sha256) {
   PluginFile bytes;
   try {
     bytes = read_plugin_file(file);
@@ -207,7 +207,7 @@ std::shared_ptr<const Plugin> Plugin::load(const fs::path& file, const std::stri
   return load(bytes);
 }
 
-void Plugin::encode(wire::Writer& w) const {
+void LoadedPlugin::encode(wire::Writer& w) const {
   w.str(name_);
   w.str(version_);
   w.str(criterion_);
@@ -244,8 +244,8 @@ void Plugin::encode(wire::Writer& w) const {
   }
 }
 
-std::shared_ptr<const Plugin> Plugin::decode(wire::Reader& r, const fs::path& file, const std::string& sha256) {
-  std::shared_ptr<Plugin> p(new Plugin());
+std::shared_ptr<const LoadedPlugin> LoadedPlugin::decode(wire::Reader& r, const fs::path& file, const std::string& sha256) {
+  std::shared_ptr<LoadedPlugin> p(new LoadedPlugin());
   p->path_ = file;
   p->sha256_ = sha256;
   p->isolated_ = true;
@@ -298,14 +298,14 @@ std::shared_ptr<const Plugin> Plugin::decode(wire::Reader& r, const fs::path& fi
   return p;
 }
 
-std::shared_ptr<const Plugin> Plugin::from_descriptor(const insource_plugin_descriptor* d, const fs::path& label) {
-  std::shared_ptr<Plugin> p(new Plugin());
+std::shared_ptr<const LoadedPlugin> LoadedPlugin::from_descriptor(const insource_plugin_descriptor* d, const fs::path& label) {
+  std::shared_ptr<LoadedPlugin> p(new LoadedPlugin());
   p->path_ = label;
   p->read_descriptor(d);
   return p;
 }
 
-std::unique_ptr<PluginInstance> Plugin::instantiate(const std::vector<ParamValue>& params) const {
+std::unique_ptr<PluginInstance> LoadedPlugin::instantiate(const std::vector<ParamValue>& params) const {
   if (isolated_ || !descriptor_)
     throw PluginError("plugin " + name_ + " (" + path_.string() + ") is isolated: it runs only in a worker process");
   if (params.size() != params_.size()) throw PluginError("plugin " + name_ + ": wrong number of parameters");
@@ -341,7 +341,7 @@ std::unique_ptr<PluginInstance> Plugin::instantiate(const std::vector<ParamValue
 }
 
 
-PluginInstance::PluginInstance(std::shared_ptr<const Plugin> plugin, void* handle)
+PluginInstance::PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, void* handle)
     : plugin_(std::move(plugin)),
       handle_(handle),
       evaluate_(plugin_->descriptor_->evaluate),
@@ -353,7 +353,7 @@ PluginInstance::~PluginInstance() {
   plugin_->descriptor_->destroy(handle_);
 }
 
-std::shared_ptr<const Plugin> PluginSet::find(std::string_view criterion) const {
+std::shared_ptr<const LoadedPlugin> PluginSet::find(std::string_view criterion) const {
   for (const auto& p : plugins)
     if (p->criterion() == criterion) return p;
   return nullptr;
@@ -461,12 +461,12 @@ PluginSet load_plugins(const std::vector<fs::path>& dirs, const PluginTrust& tru
       // An isolated plugin is known only from a worker; when any plugin is
       // isolated, every file is first read there, since which criterion a
       // file votes on is only known from its descriptor.
-      std::shared_ptr<const Plugin> plugin;
+      std::shared_ptr<const LoadedPlugin> plugin;
       if (trust.isolate_all || !trust.isolate.empty()) {
         plugin = probe_plugin(f, hash, trust.isolation);
-        if (!trust.isolate_all && !trust.isolate.count(plugin->criterion())) plugin = Plugin::load(file);
+        if (!trust.isolate_all && !trust.isolate.count(plugin->criterion())) plugin = LoadedPlugin::load(file);
       } else {
-        plugin = Plugin::load(file);
+        plugin = LoadedPlugin::load(file);
       }
       if (pinned && plugin->criterion() != pin->second)
         fail(f, "its sha256 " + hash + " is the pin of criterion '" + pin->second + "', but it votes on '" +

@@ -47,23 +47,24 @@ class PluginInstance;
 struct PluginFile;
 
 // A loaded plugin: its library (kept loaded while this or any instance
-// lives) and a validated copy of what its descriptor says.
-class Plugin : public std::enable_shared_from_this<Plugin> {
+// lives) and a validated copy of what its descriptor says. (LoadedPlugin,
+// not Plugin: insource::Plugin is the SDK's base class for plugin authors.)
+class LoadedPlugin : public std::enable_shared_from_this<LoadedPlugin> {
  public:
   // Loads and validates a plugin from bytes already read and hashed
   // (plugin_file.h): the file itself is not opened again. Throws PluginError
   // naming the file.
-  static std::shared_ptr<const Plugin> load(const PluginFile& file);
+  static std::shared_ptr<const LoadedPlugin> load(const PluginFile& file);
   // Reads `file` once and loads those bytes. With `sha256` (hex), refuses
   // bytes of another hash: what was checked is what is loaded.
-  static std::shared_ptr<const Plugin> load(const std::filesystem::path& file, const std::string& sha256 = {});
+  static std::shared_ptr<const LoadedPlugin> load(const std::filesystem::path& file, const std::string& sha256 = {});
 
   // The validated descriptor, as a worker process sends it to the host
   // (plugin_isolation.h), and the host's copy made from it: a Plugin that
   // is isolated() and cannot be instantiate()d in this process. decode()
   // validates again and throws PluginError naming the file.
   void encode(wire::Writer& w) const;
-  static std::shared_ptr<const Plugin> decode(wire::Reader& r, const std::filesystem::path& file,
+  static std::shared_ptr<const LoadedPlugin> decode(wire::Reader& r, const std::filesystem::path& file,
                                               const std::string& sha256);
 
   const std::filesystem::path& path() const { return path_; }
@@ -88,11 +89,11 @@ class Plugin : public std::enable_shared_from_this<Plugin> {
 
   // For tests that build a Plugin by hand around a descriptor already in
   // memory (no library).
-  static std::shared_ptr<const Plugin> from_descriptor(const insource_plugin_descriptor* d,
+  static std::shared_ptr<const LoadedPlugin> from_descriptor(const insource_plugin_descriptor* d,
                                                        const std::filesystem::path& label);
 
  private:
-  Plugin() = default;
+  LoadedPlugin() = default;
   void read_descriptor(const insource_plugin_descriptor* d);
 
   std::shared_ptr<boost::dll::shared_library> library_;
@@ -113,7 +114,7 @@ class Plugin : public std::enable_shared_from_this<Plugin> {
 // One instance of a plugin. Not thread-safe: one per worker thread.
 class PluginInstance {
  public:
-  PluginInstance(std::shared_ptr<const Plugin> plugin, void* handle);
+  PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, void* handle);
   ~PluginInstance();
   PluginInstance(const PluginInstance&) = delete;
   PluginInstance& operator=(const PluginInstance&) = delete;
@@ -125,10 +126,10 @@ class PluginInstance {
     return evaluate_(handle_, facts, count, flags, vote);
   }
 
-  const Plugin& plugin() const { return *plugin_; }
+  const LoadedPlugin& plugin() const { return *plugin_; }
 
  private:
-  std::shared_ptr<const Plugin> plugin_;  // keeps the library loaded
+  std::shared_ptr<const LoadedPlugin> plugin_;  // keeps the library loaded
   void* handle_;
   decltype(insource_plugin_descriptor::evaluate) evaluate_;
   PluginCall call_;
@@ -136,7 +137,7 @@ class PluginInstance {
 
 // The plugins found on the search path.
 struct PluginSet {
-  std::vector<std::shared_ptr<const Plugin>> plugins;
+  std::vector<std::shared_ptr<const LoadedPlugin>> plugins;
   // How the isolated ones run (their workers load the files again by path).
   IsolationConfig isolation;
   // Whatever must outlive the plugins, e.g. the folder of private copies
@@ -144,7 +145,7 @@ struct PluginSet {
   std::shared_ptr<const void> keep_alive;
 
   // The plugin that votes on `criterion`, or null.
-  std::shared_ptr<const Plugin> find(std::string_view criterion) const;
+  std::shared_ptr<const LoadedPlugin> find(std::string_view criterion) const;
 };
 
 // Where plugins are looked for, in order: `extra` (--plugins), then the

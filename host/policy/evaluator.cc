@@ -94,7 +94,7 @@ Evaluator::~Evaluator() = default;
 Evaluator::Evaluator(Evaluator&&) noexcept = default;
 Evaluator& Evaluator::operator=(Evaluator&&) noexcept = default;
 
-void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
+void Evaluator::decide(const CaseFacts& c, Decision* d, bool with_rationale) {
   const auto& criteria = policy_->criteria();
   d->criteria.resize(criteria.size());
   d->failed = false;
@@ -230,7 +230,7 @@ void Evaluator::decide(const Case& c, Decision* d, bool with_rationale) {
   d->verdict = tally.band(policy_->thresholds());
 }
 
-void recombine(const Policy& policy, const Case& c, const std::vector<double>& weights, Decision* d) {
+void recombine(const Policy& policy, const CaseFacts& c, const std::vector<double>& weights, Decision* d) {
   const auto& criteria = policy.criteria();
   std::vector<double> scores(criteria.size(), 0.0);
   std::vector<uint8_t> voted(criteria.size(), 0);
@@ -264,7 +264,7 @@ void recombine(const Policy& policy, const Case& c, const std::vector<double>& w
   d->verdict = tally.band(policy.thresholds());
 }
 
-int Evaluator::first_match(const Case& c, const EvalInput& in) {
+int Evaluator::first_match(const CaseFacts& c, const EvalInput& in) {
   const auto& overrides = policy_->overrides();
   const OverrideIndex& index = policy_->override_index();
   if (!index.enabled) {

@@ -60,13 +60,13 @@ class Evaluator {
 
   // Decides `c` into `d`. A plugin fault marks the decision failed (with the
   // plugin and message named); it never throws for one.
-  void decide(const Case& c, Decision* d, bool with_rationale);
+  void decide(const CaseFacts& c, Decision* d, bool with_rationale);
 
   const Policy& policy() const { return *policy_; }
 
  private:
   // The first override whose condition holds, or -1.
-  int first_match(const Case& c, const EvalInput& in);
+  int first_match(const CaseFacts& c, const EvalInput& in);
 
   struct Range {
     const uint32_t* first;
@@ -91,7 +91,7 @@ class Evaluator {
 // per criterion, exactly as decide() combines them: total, weight_sum,
 // contributions, the first override that holds, and the verdict. Calls no
 // plugin. Used by flip margins; the vote itself is core/vote.h's, as in decide().
-void recombine(const Policy& policy, const Case& c, const std::vector<double>& weights, Decision* d);
+void recombine(const Policy& policy, const CaseFacts& c, const std::vector<double>& weights, Decision* d);
 
 }  // namespace insource
 

@@ -144,7 +144,7 @@ class Binder {
     return near.empty() ? "" : " (did you mean '" + near + "'?)";
   }
 
-  bool bind_param(const Plugin& plugin, const RuleCriterion& rc, const RuleParam& p, std::vector<ParamValue>* values) {
+  bool bind_param(const LoadedPlugin& plugin, const RuleCriterion& rc, const RuleParam& p, std::vector<ParamValue>* values) {
     const auto& decls = plugin.params();
     auto it = std::find_if(decls.begin(), decls.end(), [&](const ParamDecl& d) { return d.name == p.name; });
     if (it == decls.end()) {

@@ -20,7 +20,7 @@ struct CriterionBinding {
   std::string name;
   double weight = 0.0;
   SourcePos pos;
-  std::shared_ptr<const Plugin> plugin;
+  std::shared_ptr<const LoadedPlugin> plugin;
   std::vector<ParamValue> params;  // one per declared parameter, rules' value or default
   std::vector<uint32_t> slots;     // plugin fact i -> schema slot
   FaultPolicy on_error;            // what a fault of the plugin does (rules' on_error)

@@ -464,7 +464,7 @@ class Worker {
   const CompactFormatter& compact_;
   const BatchOptions& o_;
   std::optional<CsvCases> csv_;  // a copy per worker: it keeps the row's cells
-  Case case_;
+  CaseFacts case_;
   Decision decision_;
   std::string message_;
   std::string scratch_;  // a record built by appending, before it goes to the chunk

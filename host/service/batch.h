@@ -44,10 +44,10 @@ class BatchObserver {
   virtual ~BatchObserver() = default;
   // A decided case. `case_text` is the record's input text (JSON Lines: the
   // line, with kJsonPadding readable bytes after it); `record` the output.
-  virtual void decided(uint64_t line, std::string_view case_text, const Case& c, const Decision& d,
+  virtual void decided(uint64_t line, std::string_view case_text, const CaseFacts& c, const Decision& d,
                        std::string_view record) = 0;
   // An error record.
-  virtual void failed(uint64_t line, BatchErrorKind kind, const Case* c, const Decision* d, std::string_view record) = 0;
+  virtual void failed(uint64_t line, BatchErrorKind kind, const CaseFacts* c, const Decision* d, std::string_view record) = 0;
 };
 
 struct BatchOptions {

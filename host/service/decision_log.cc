@@ -233,7 +233,7 @@ ReplaySummary replay_decision_log(std::istream& log, const std::shared_ptr<const
       if (on_difference) on_difference(diff);
       continue;
     }
-    Case& c = *inputs[0].value;
+    CaseFacts& c = *inputs[0].value;
     evaluator.decide(c, &d, true);
     diff.now = decision_json(*policy, c, d);
     if (diff.case_id.empty()) diff.case_id = c.id;

@@ -42,7 +42,7 @@ ordered_json param_decl_json(const ParamDecl& d) {
   return j;
 }
 
-ordered_json plugin_json(const Plugin& p) {
+ordered_json plugin_json(const LoadedPlugin& p) {
   ordered_json j;
   j["criterion"] = p.criterion();
   j["name"] = p.name();

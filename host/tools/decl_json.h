@@ -15,7 +15,7 @@ namespace insource {
 nlohmann::ordered_json fact_decl_json(const FactDecl& f);
 nlohmann::ordered_json param_decl_json(const ParamDecl& d);
 // Criterion, name, version, ABI, file, sha256, isolation, description, score range, facts, params.
-nlohmann::ordered_json plugin_json(const Plugin& p);
+nlohmann::ordered_json plugin_json(const LoadedPlugin& p);
 // A fact_decl_json with its kind and declarers first.
 nlohmann::ordered_json condition_name_json(const ConditionName& n);
 

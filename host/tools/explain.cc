@@ -96,7 +96,7 @@ struct Inputs {
   EvalInput in;
 };
 
-Inputs inputs_of(const Policy& p, const Case& c, const Decision& d) {
+Inputs inputs_of(const Policy& p, const CaseFacts& c, const Decision& d) {
   Inputs x;
   for (size_t i = 0; i < p.criteria().size(); ++i) {
     bool v = d.criteria[i].state == State::kVoted;
@@ -107,7 +107,7 @@ Inputs inputs_of(const Policy& p, const Case& c, const Decision& d) {
   return x;
 }
 
-std::vector<OverrideTrace> trace_overrides(const Policy& p, const Case& c, const Decision& d, const EvalInput& in) {
+std::vector<OverrideTrace> trace_overrides(const Policy& p, const CaseFacts& c, const Decision& d, const EvalInput& in) {
   std::vector<OverrideTrace> out;
   out.reserve(p.overrides().size());
   for (size_t i = 0; i < p.overrides().size(); ++i) {
@@ -214,7 +214,7 @@ nlohmann::ordered_json trace_json(const Policy& p, const Decision& d, const std:
   return arr;
 }
 
-std::string facts_text(const Policy& p, const Case& c) {
+std::string facts_text(const Policy& p, const CaseFacts& c) {
   std::string out = "\n  facts each criterion read:\n";
   for (const CriterionBinding& b : p.criteria()) {
     std::vector<std::string> parts;
@@ -236,7 +236,7 @@ std::optional<ExplainLevel> parse_explain_level(std::string_view s) {
   return std::nullopt;
 }
 
-std::string explain_brief(const Policy& p, const Case& c, const Decision& d) {
+std::string explain_brief(const Policy& p, const CaseFacts& c, const Decision& d) {
   std::string head = c.id + ": ";
   if (d.failed) return head + "no verdict: " + d.error;
   head += std::string(verdict_name(d.verdict));
@@ -264,7 +264,7 @@ std::string explain_brief(const Policy& p, const Case& c, const Decision& d) {
   return head + ": no criterion voted (the case gives none of the facts they read), so a person must decide";
 }
 
-std::string explain_text(const Policy& p, const Case& c, const Decision& d, ExplainLevel level) {
+std::string explain_text(const Policy& p, const CaseFacts& c, const Decision& d, ExplainLevel level) {
   if (level == ExplainLevel::kBrief) return explain_brief(p, c, d) + "\n";
   std::string out = decision_text(p, c, d);
   if (d.failed) return out;
@@ -276,7 +276,7 @@ std::string explain_text(const Policy& p, const Case& c, const Decision& d, Expl
   return out;
 }
 
-nlohmann::ordered_json explain_json(const Policy& p, const Case& c, const Decision& d, ExplainLevel level) {
+nlohmann::ordered_json explain_json(const Policy& p, const CaseFacts& c, const Decision& d, ExplainLevel level) {
   nlohmann::ordered_json j = decision_json(p, c, d);
   if (d.failed) return j;
   j["summary"] = explain_brief(p, c, d);

@@ -28,13 +28,13 @@ std::optional<ExplainLevel> parse_explain_level(std::string_view s);
 // The one-line business reason: "office-catering: outsource: the weighted total
 // -0.464 is at or below the outsource threshold -0.200, driven by cost (-0.168)
 // and control (-0.125)".
-std::string explain_brief(const Policy& p, const Case& c, const Decision& d);
+std::string explain_brief(const Policy& p, const CaseFacts& c, const Decision& d);
 
 // The explanation for people (ends with a newline).
-std::string explain_text(const Policy& p, const Case& c, const Decision& d, ExplainLevel level);
+std::string explain_text(const Policy& p, const CaseFacts& c, const Decision& d, ExplainLevel level);
 
 // The same for programs.
-nlohmann::ordered_json explain_json(const Policy& p, const Case& c, const Decision& d, ExplainLevel level);
+nlohmann::ordered_json explain_json(const Policy& p, const CaseFacts& c, const Decision& d, ExplainLevel level);
 
 }  // namespace insource
 

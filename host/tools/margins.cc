@@ -14,7 +14,7 @@ using State = CriterionOutcome::State;
 // Re-decides one case with one weight or one score changed.
 class Probe {
  public:
-  Probe(const Policy& p, const Case& c, const Decision& d) : p_(p), c_(c), work_(d) {
+  Probe(const Policy& p, const CaseFacts& c, const Decision& d) : p_(p), c_(c), work_(d) {
     for (const auto& b : p.criteria()) weights_.push_back(b.weight);
   }
 
@@ -36,7 +36,7 @@ class Probe {
 
  private:
   const Policy& p_;
-  const Case& c_;
+  const CaseFacts& c_;
   Decision work_;
   std::vector<double> weights_;
 };
@@ -156,7 +156,7 @@ std::string bound_text(double x, bool down) {
   return trim_zeros(buf);
 }
 
-Margins compute_margins(const Policy& p, const Case& c, const Decision& d) {
+Margins compute_margins(const Policy& p, const CaseFacts& c, const Decision& d) {
   Margins m;
   m.verdict = d.verdict;
   m.rule = d.rule;

@@ -63,7 +63,7 @@ struct Margins {
 };
 
 // Margins of a decision made by decide() on `c` (not failed).
-Margins compute_margins(const Policy& policy, const Case& c, const Decision& d);
+Margins compute_margins(const Policy& policy, const CaseFacts& c, const Decision& d);
 
 // For people: what would flip the verdict, each line starting with `indent`.
 std::string margins_text(const Policy& policy, const Margins& m, const std::string& indent = "  ");

@@ -103,7 +103,7 @@ class Space {
             c.push_back(Candidate{false, 0.0, {}, false});  // no voter
           break;
         case NameInfo::Kind::kScore: {
-          const Plugin& pl = *p_.criteria()[ref.index].plugin;
+          const LoadedPlugin& pl = *p_.criteria()[ref.index].plugin;
           numbers(std::max(-1.0, pl.score_min()), false, std::min(1.0, pl.score_max()));
           c.push_back(absent_candidate());
           break;

@@ -35,7 +35,7 @@
 
 namespace {
 
-using insource::Plugin;
+using insource::LoadedPlugin;
 using insource::PluginError;
 using insource::PluginInstance;
 namespace wire = insource::wire;
@@ -171,7 +171,7 @@ class Worker {
     std::string path(r.str()), sha256(r.str());
     std::string out;
     try {
-      auto plugin = Plugin::load(path, sha256);  // refuses bytes of another hash
+      auto plugin = LoadedPlugin::load(path, sha256);  // refuses bytes of another hash
       wire::Writer w(&out);
       w.begin(wire::Kind::kDescriptor);
       plugin->encode(w);
@@ -198,7 +198,7 @@ class Worker {
           if (v.type == INSOURCE_STRING) p.string.assign(v.string, v.length);
           params.push_back(std::move(p));
         }
-        auto plugin = Plugin::load(path, sha256);  // refuses bytes of another hash
+        auto plugin = LoadedPlugin::load(path, sha256);  // refuses bytes of another hash
         if (plugin->criterion() != criterion)
           throw PluginError("plugin '" + path + "' now votes on '" + plugin->criterion() + "', not '" + criterion + "'");
         instances_.push_back(plugin->instantiate(params));
@@ -277,7 +277,7 @@ class Worker {
     return write_all(out_);  // one send for the whole request: one wake-up of the host
   }
 
-  std::vector<std::shared_ptr<const Plugin>> plugins_;
+  std::vector<std::shared_ptr<const LoadedPlugin>> plugins_;
   std::vector<std::unique_ptr<PluginInstance>> instances_;
   std::vector<insource_value> facts_;
   std::string out_;
