@@ -102,26 +102,18 @@ bool parse_bool(const std::string& v, bool* out) {
 // {"id":...,"facts":{"a.b":value,...}}: a case as the engine holds it (used
 // in the log when the text as received is not at hand).
 std::string canonical_case_json(const CaseFacts& c, const FactSchema& schema) {
-  std::string out = "{\"id\":";
-  append_json_string(&out, c.id);
-  out += ",\"facts\":{";
-  bool first = true;
+  nlohmann::ordered_json facts = nlohmann::ordered_json::object();
   for (size_t slot = 0; slot < c.facts.size() && slot < schema.size(); ++slot) {
     const insource_value& v = c.facts[slot];
-    if (v.type == INSOURCE_ABSENT) continue;
-    if (!first) out.push_back(',');
-    first = false;
-    append_json_string(&out, schema.at(static_cast<uint32_t>(slot)).decl.name);
-    out.push_back(':');
+    const std::string& name = schema.at(static_cast<uint32_t>(slot)).decl.name;
     switch (type_of(v)) {
-      case Type::kNumber: append_number(&out, v.number); break;
-      case Type::kBool: out += v.boolean ? "true" : "false"; break;
-      case Type::kString: append_json_string(&out, string_of(v)); break;
-      case Type::kAbsent: out += "null"; break;
+      case Type::kNumber: facts[name] = v.number; break;
+      case Type::kBool: facts[name] = v.boolean != 0; break;
+      case Type::kString: facts[name] = std::string(string_of(v)); break;
+      case Type::kAbsent: break;
     }
   }
-  out += "}}";
-  return out;
+  return json_text(nlohmann::ordered_json{{"id", c.id}, {"facts", std::move(facts)}});
 }
 
 // A compact JSON text of a case read from JSON, checked by a full parse; empty when it is not valid JSON.

@@ -85,39 +85,27 @@ bool DecisionLog::reopen() {
   return true;
 }
 
+// The log's own JSON is written with nlohmann-json (json_text: invalid UTF-8
+// becomes U+FFFD); the case and the record are spliced in as they were sent.
 std::string plugin_hashes_json(const PolicySnapshot& snap) {
-  std::string out = "{";
-  for (const LoadedPluginFile& p : snap.plugins) {
-    if (out.size() > 1) out.push_back(',');
-    append_json_string(&out, p.criterion);
-    out += ":{\"name\":";
-    append_json_string(&out, p.name);
-    out += ",\"version\":";
-    append_json_string(&out, p.version);
-    out += ",\"file\":";
-    append_json_string(&out, p.file);
-    out += ",\"sha256\":";
-    append_json_string(&out, p.sha256);
-    out.push_back('}');
-  }
-  out.push_back('}');
-  return out;
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const LoadedPluginFile& p : snap.plugins)
+    out[p.criterion] = {{"name", p.name}, {"version", p.version}, {"file", p.file}, {"sha256", p.sha256}};
+  return json_text(out);
 }
 
 void append_log_line(std::string* out, std::string_view decision_id, std::string_view time, const PolicySnapshot& snap,
                      std::string_view plugins_json, std::string_view source, std::string_view case_json,
                      std::string_view record_json) {
   while (!record_json.empty() && (record_json.back() == '\n' || record_json.back() == '\r')) record_json.remove_suffix(1);
-  out->append("{\"decision_id\":");
-  append_json_string(out, decision_id);
-  out->append(",\"time\":");
-  append_json_string(out, time);
-  out->append(",\"rules_revision\":");
-  append_json_string(out, snap.revision);
-  out->append(",\"generation\":");
-  out->append(std::to_string(snap.generation));
-  out->append(",\"source\":");
-  append_json_string(out, source);
+  const nlohmann::ordered_json head = {{"decision_id", std::string(decision_id)},
+                                       {"time", std::string(time)},
+                                       {"rules_revision", snap.revision},
+                                       {"generation", snap.generation},
+                                       {"source", std::string(source)}};
+  std::string text = json_text(head);
+  text.pop_back();  // the closing brace: the case, the record and the plugins follow
+  out->append(text);
   out->append(",\"case\":");
   out->append(case_json);
   out->append(",\"record\":");
