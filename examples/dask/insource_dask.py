@@ -61,14 +61,17 @@ def count_lines(path, start, end):
     return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
 
 
-def decide_partition(path, start, end, first_line, rules, plugins, no_default_plugins, trace=None):
+def decide_partition(path, start, end, first_line, rules, plugins, no_default_plugins, trace=None, trace_pause=0.0):
     """The batch records of one partition, as bytes (one line per input line).
 
     `trace`, when given, is a file that gets a line when the task starts and
-    one when it ends (the tests use it to kill a worker in mid-task)."""
+    one when it ends (the tests use it to kill a worker in mid-task); the
+    task then waits `trace_pause` seconds after its start line, so that a
+    partition decided in a few milliseconds can still be caught in mid-task."""
     if trace:
         with open(trace, "a") as t:
             t.write(f"start {start} {os.getpid()}\n")
+        time.sleep(trace_pause)
     engine = engine_for(rules, plugins, no_default_plugins)
     records = engine.decide_jsonl(read_range(path, start, end), jobs=1, first_line=first_line)
     if trace:
@@ -78,7 +81,7 @@ def decide_partition(path, start, end, first_line, rules, plugins, no_default_pl
 
 
 def decide_corpus(client, path, output, partition_bytes=4 << 20, rules=None, plugins=(),
-                  no_default_plugins=False, trace=None):
+                  no_default_plugins=False, trace=None, trace_pause=0.0):
     """Decides `path` on the cluster of `client` and writes the records to `output`.
 
     Returns a dict of figures: cases, partitions, seconds. Records are
@@ -95,7 +98,7 @@ def decide_corpus(client, path, output, partition_bytes=4 << 20, rules=None, plu
         line += n
     # pure=False: a task that dies with its worker is run again, never taken from a cache.
     futures = [client.submit(decide_partition, path, s, e, first, rules, list(plugins), no_default_plugins,
-                             trace, pure=False)
+                             trace, trace_pause, pure=False)
                for (s, e), first in zip(ranges, first_lines)]
     with open(output, "wb") as out:
         for future in futures:

@@ -179,8 +179,10 @@ def run(args, work, cluster):
             thread = threading.Thread(target=killer) if args.kill and run_no == 0 else None
             if thread:
                 thread.start()
+            # The killed run's tasks pause 0.3 s after they start: each is
+            # decided in milliseconds, too fast to be seen running otherwise.
             figures = insource_dask.decide_corpus(client, corpus, output, partition_bytes=args.partition_bytes,
-                                                  trace=trace)
+                                                  trace=trace, trace_pause=0.3 if thread else 0.0)
             if thread:
                 thread.join(130)
                 if "error" in killed:
