@@ -507,7 +507,7 @@ JsonCaseParser::Result JsonCaseParser::diagnose(const char* data, size_t len, si
         return Result::kCaseError;
       }
       Result r = walk(facts, 0, 0, c, error);
-      if (r != Result::kOk) return r;  // a parse error: the bad facts before it are moot
+      if (r != Result::kOk) return r;  // a parse error (the bad facts noted before it are moot) or facts nested too deep
     } else if (key == "title" || key == "description") {
       bool& have = key == "title" ? have_title : have_description;
       if (have) {
