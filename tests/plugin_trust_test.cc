@@ -26,7 +26,9 @@ struct PluginCopy {
     fs::remove_all(dir);
     fs::create_directories(dir);
     ::chmod(dir.c_str(), 0755);
-    file = dir / "faulty.so";
+    // A name of its own: mapped() looks for it in /proc/self/maps, where the
+    // faulty.so that other tests in this process loaded stays mapped.
+    file = dir / ("faulty-" + tag + ".so");
     fs::copy_file(test::fixture_plugin_dir("faulty") + "/faulty.so", file);
     ::chmod(file.c_str(), 0755);
   }

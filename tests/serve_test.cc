@@ -561,7 +561,8 @@ TEST(Serve, ARequestThatRunsOutOfItsTimeBudget) {
   ASSERT_TRUE(s.running());
   auto c = s.client();
   std::string many = "[";
-  for (int i = 0; i < 40000; ++i) many += std::string(i ? "," : "") + R"({"id":"e","facts":{}})";
+  // Far more than 1 ms of work, yet read quickly even under a sanitizer.
+  for (int i = 0; i < 4000; ++i) many += std::string(i ? "," : "") + R"({"id":"e","facts":{}})";
   many += "]";
   auto r = c->Post("/v1/decide", many, "application/json");
   ASSERT_TRUE(r);
