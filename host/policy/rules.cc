@@ -138,27 +138,17 @@ class FileReader {
   }
 
   bool read_string(const YAML::Node& n, const std::string& what, std::string* out) {
-    if (!n.IsScalar()) {
-      error(n, what + " must be a string, not " + describe_node(n));
-      return false;
-    }
-    *out = n.Scalar();
-    return true;
+    std::string problem;
+    if (read_yaml_string(n, out, &problem)) return true;
+    error(n, what + " " + problem);
+    return false;
   }
 
   bool read_number(const YAML::Node& n, const std::string& what, double* out) {
-    YamlScalar s;
-    if (n.IsScalar()) s = read_scalar(n);
-    if (!n.IsScalar() || s.kind != YamlScalar::Kind::kNumber) {
-      error(n, what + " must be a number, not " + describe_node(n));
-      return false;
-    }
-    if (!std::isfinite(s.number)) {
-      error(n, what + " must be a finite number, not " + s.text);
-      return false;
-    }
-    *out = s.number;
-    return true;
+    std::string problem;
+    if (read_yaml_finite_number(n, out, &problem)) return true;
+    error(n, what + " " + problem);
+    return false;
   }
 
   // A top-level key indented one level too deep lands inside `criteria` or

@@ -118,6 +118,30 @@ SourcePos pos_of(const YAML::Node& node, const std::string& file) {
   return SourcePos{file, m.line + 1, m.column + 1};
 }
 
+bool read_yaml_string(const YAML::Node& node, std::string* out, std::string* problem) {
+  if (!node.IsScalar()) {
+    *problem = "must be a string, not " + describe_node(node);
+    return false;
+  }
+  *out = node.Scalar();
+  return true;
+}
+
+bool read_yaml_finite_number(const YAML::Node& node, double* out, std::string* problem) {
+  YamlScalar s;
+  if (node.IsScalar()) s = read_scalar(node);
+  if (!node.IsScalar() || s.kind != YamlScalar::Kind::kNumber) {
+    *problem = "must be a number, not " + describe_node(node);
+    return false;
+  }
+  if (!std::isfinite(s.number)) {
+    *problem = "must be a finite number, not " + s.text;
+    return false;
+  }
+  *out = s.number;
+  return true;
+}
+
 std::string yaml_parse_message(const YAML::ParserException& e, const char* what) {
   // yaml-cpp names the parser's state, not the writer's mistake; these are the
   // mistakes that put it in that state, in a new user's words.

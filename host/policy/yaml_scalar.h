@@ -27,6 +27,13 @@ YamlScalar read_scalar(const YAML::Node& node);
 // "a number", "the string \"x\"", "a list", "a map", "null" for messages.
 std::string describe_node(const YAML::Node& node);
 
+// A string or a finite number where a file (rules, rule tests) expects one.
+// On a mismatch `problem` gets the tail of the message, "must be a number,
+// not a list" or "must be a finite number, not .nan", for the caller to put
+// after the value's name at the node's position.
+bool read_yaml_string(const YAML::Node& node, std::string* out, std::string* problem);
+bool read_yaml_finite_number(const YAML::Node& node, double* out, std::string* problem);
+
 // yaml-cpp's parse error ("illegal map value", "end of map not found") with,
 // when it has a usual cause, a plain-words hint: "invalid YAML: <msg> (hint)".
 std::string yaml_parse_message(const YAML::ParserException& e, const char* what = "invalid YAML");

@@ -220,23 +220,17 @@ class TestFileReader {
   }
 
   bool read_string(const YAML::Node& n, const std::string& what, std::string* out) {
-    if (!n.IsScalar()) {
-      error(n, what + " must be a string, not " + describe_node(n));
-      return false;
-    }
-    *out = n.Scalar();
-    return true;
+    std::string problem;
+    if (read_yaml_string(n, out, &problem)) return true;
+    error(n, what + " " + problem);
+    return false;
   }
 
   bool read_number(const YAML::Node& n, const std::string& what, double* out) {
-    YamlScalar s;
-    if (n.IsScalar()) s = read_scalar(n);
-    if (!n.IsScalar() || s.kind != YamlScalar::Kind::kNumber || !std::isfinite(s.number)) {
-      error(n, what + " must be a finite number, not " + describe_node(n));
-      return false;
-    }
-    *out = s.number;
-    return true;
+    std::string problem;
+    if (read_yaml_finite_number(n, out, &problem)) return true;
+    error(n, what + " " + problem);
+    return false;
   }
 
   bool read_test(const YAML::Node& item, RuleTest* t) {
