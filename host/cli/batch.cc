@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -80,6 +81,19 @@ std::string with_commas(uint64_t n) {
   return s;
 }
 
+// Writes all of `data` to `fd` (the host's output, not fd 1: that is
+// stderr once plugins may print, io/host_output.h).
+bool write_all(int fd, const char* data, size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, data, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
 // Reads the records back from `fd` (from its start) into a batch summary and
 // writes the HTML report; with `echo`, copies them to standard output too.
 bool write_report(const Policy& policy, const BatchCliOptions& o, int fd, bool echo) {
@@ -96,7 +110,7 @@ bool write_report(const Policy& policy, const BatchCliOptions& o, int fd, bool e
   };
   while ((got = ::pread(fd, chunk, sizeof chunk, at)) > 0) {
     at += got;
-    if (echo && std::fwrite(chunk, 1, static_cast<size_t>(got), stdout) != static_cast<size_t>(got)) return false;
+    if (echo && !write_all(host_output_fd(), chunk, static_cast<size_t>(got))) return false;
     buf.append(chunk, static_cast<size_t>(got));
     size_t start = 0, nl;
     while ((nl = buf.find('\n', start)) != std::string::npos) {
@@ -106,7 +120,6 @@ bool write_report(const Policy& policy, const BatchCliOptions& o, int fd, bool e
     buf.erase(0, start);
   }
   if (!buf.empty()) take_line(buf);
-  if (echo) std::fflush(stdout);
   std::ofstream out(o.report, std::ios::binary | std::ios::trunc);
   out << report_document("insource batch report: " + o.input, report_policy_of(policy, sha256_hex(policy.rules().resolved_text)),
                          summary.html(), summary.numbers().dump());

@@ -1,6 +1,7 @@
 #include "tools/report_html.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -93,6 +94,14 @@ struct Bar {
   double band_lo = 0, band_hi = 0;
 };
 
+// An id attribute made from a case id: a case id may hold spaces, commas or
+// quotes, which an id, and a url(#...) reference to it, cannot.
+std::string dom_id(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) out += std::isalnum(c) || c == '-' || c == '_' ? static_cast<char>(c) : '_';
+  return out;
+}
+
 // The waterfall: each voting criterion's signed contribution from the running
 // sum, then the total from zero, with the thresholds as vertical lines and,
 // under each bar, the span of contributions over which the verdict holds
@@ -141,8 +150,8 @@ std::string contribution_chart(const json& r, const ReportPolicy& pol) {
                   "\" width=\"720\" height=\"" + fixed(height, 0) + "\"" + attr("data-total", exact(total)) +
                   attr("data-insource-threshold", exact(pol.insource)) +
                   attr("data-outsource-threshold", exact(pol.outsource)) + " aria-labelledby=\"t-" +
-                  html_escape(str(r, "id")) + "\">";
-  s += "<title id=\"t-" + html_escape(str(r, "id")) + "\">Contributions of each criterion to the weighted total " +
+                  dom_id(str(r, "id")) + "\">";
+  s += "<title id=\"t-" + dom_id(str(r, "id")) + "\">Contributions of each criterion to the weighted total " +
        fixed(total) + " of case " + html_escape(str(r, "id")) + "</title>";
   // Ticks and grid.
   const double step = tick_step(ax.hi - ax.lo, 6);
@@ -209,11 +218,12 @@ std::string contribution_chart(const json& r, const ReportPolicy& pol) {
     const double ty = y + 31;
     s += "<g class=\"flip\"" + attr("data-to", in_nearer ? "insource" : "outsource") +
          attr("data-distance", exact(in_nearer ? to_in : to_out)) + "><line x1=\"" + fixed(ax.x(total), 1) + "\" x2=\"" +
-         fixed(ax.x(target), 1) + "\" y1=\"" + fixed(ty, 1) + "\" y2=\"" + fixed(ty, 1) + "\" marker-end=\"url(#arrow)\"/>" +
+         fixed(ax.x(target), 1) + "\" y1=\"" + fixed(ty, 1) + "\" y2=\"" + fixed(ty, 1) + "\" marker-end=\"url(#arrow-" +
+         dom_id(str(r, "id")) + ")\"/>" +
          "<title>" + signed_fixed(target - total) + " to the " + (in_nearer ? "insource" : "outsource") +
          " threshold</title></g>";
   }
-  s += "<defs><marker id=\"arrow\" viewBox=\"0 0 8 8\" refX=\"7\" refY=\"4\" markerWidth=\"6\" markerHeight=\"6\" "
+  s += "<defs><marker id=\"arrow-" + dom_id(str(r, "id")) + "\" viewBox=\"0 0 8 8\" refX=\"7\" refY=\"4\" markerWidth=\"6\" markerHeight=\"6\" "
        "orient=\"auto-start-reverse\"><path d=\"M0,0 L8,4 L0,8 z\" class=\"arrowhead\"/></marker></defs>";
   s += "</svg>";
   return s;
@@ -222,8 +232,8 @@ std::string contribution_chart(const json& r, const ReportPolicy& pol) {
 std::string criteria_table(const json& r) {
   std::string s =
       "<table class=\"criteria\"><caption>Criteria: weight, score, contribution and rationale</caption><thead><tr>"
-      "<th scope=\"col\">criterion</th><th scope=\"col\">weight</th><th scope=\"col\">score</th>"
-      "<th scope=\"col\">contribution</th><th scope=\"col\">rationale</th></tr></thead><tbody>";
+      "<th scope=\"col\">criterion</th><th scope=\"col\" class=\"num\">weight</th><th scope=\"col\" class=\"num\">score</th>"
+      "<th scope=\"col\" class=\"num\">contribution</th><th scope=\"col\">rationale</th></tr></thead><tbody>";
   if (!r.contains("criteria")) return s + "</tbody></table>";
   for (const auto& [name, c] : r["criteria"].items()) {
     const bool voted = c.contains("contribution") && c["contribution"].is_number();
@@ -272,7 +282,7 @@ std::string simulation_html(const json& sim) {
   if (sim.contains("runs")) s += "<p>" + html_escape(sim["runs"].dump()) + " runs.</p>";
   if (sim.contains("verdicts") && sim["verdicts"].is_object()) {
     s += "<table class=\"simulation\"><caption>Verdict probabilities</caption><thead><tr><th scope=\"col\">verdict</th>"
-         "<th scope=\"col\">probability</th><th scope=\"col\"><span class=\"sr-only\">bar</span></th></tr></thead><tbody>";
+         "<th scope=\"col\" class=\"num\">probability</th><th scope=\"col\"><span class=\"sr-only\">bar</span></th></tr></thead><tbody>";
     for (const auto& [v, p] : sim["verdicts"].items()) {
       const double x = p.is_number() ? p.get<double>() : 0.0;
       s += "<tr" + attr("data-verdict", v) + attr("data-probability", exact(x)) + "><th scope=\"row\">" +
@@ -512,7 +522,7 @@ std::string BatchSummary::html() const {
   s += "</div>";
   // What decided.
   s += "<table class=\"rules\"><caption>What decided the cases</caption><thead><tr><th scope=\"col\">decided by</th>"
-       "<th scope=\"col\">cases</th></tr></thead><tbody>";
+       "<th scope=\"col\" class=\"num\">cases</th></tr></thead><tbody>";
   for (const auto& [rule, n] : rules_)
     s += "<tr" + attr("data-rule", rule) + attr("data-count", std::to_string(n)) + "><th scope=\"row\">" +
          (rule.empty() ? std::string("the weighted vote") : "override " + html_escape(rule)) + "</th><td class=\"num\">" +
@@ -520,8 +530,8 @@ std::string BatchSummary::html() const {
   s += "</tbody></table>";
   // Closest to a threshold.
   s += "<table class=\"closest\"><caption>Cases closest to a threshold (decided by the vote)</caption><thead><tr>"
-       "<th scope=\"col\">case</th><th scope=\"col\">verdict</th><th scope=\"col\">total</th><th scope=\"col\">"
-       "nearer threshold</th><th scope=\"col\">distance</th></tr></thead><tbody>";
+       "<th scope=\"col\">case</th><th scope=\"col\">verdict</th><th scope=\"col\" class=\"num\">total</th><th scope=\"col\">"
+       "nearer threshold</th><th scope=\"col\" class=\"num\">distance</th></tr></thead><tbody>";
   for (const Near& n : near_)
     s += "<tr" + attr("data-case", n.id) + attr("data-total", exact(n.total)) + attr("data-distance", exact(n.distance)) +
          "><th scope=\"row\">" + html_escape(n.id) + "</th><td>" + verdict_badge(n.verdict) + "</td><td class=\"num\">" +
@@ -550,7 +560,7 @@ table { border-collapse: collapse; width: 100%; margin: .6rem 0 1rem; font-size:
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
 th, td { border-bottom: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
 thead th { border-bottom: 2px solid var(--ink); }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.rationale { color: var(--muted); }
 tr.decided { background: #fff4d6; }
 .verdict { display: inline-block; padding: .05rem .5rem; border-radius: .8rem; font-weight: 600; color: #fff; background: #4a5561; }
@@ -564,6 +574,8 @@ svg .bar.pos { fill: var(--pos); } svg .bar.neg { fill: var(--neg); } svg .bar.t
 svg rect.v-insource { fill: #1d6b48; } svg rect.v-outsource { fill: #a4400b; } svg rect.v-hybrid { fill: #5b3c99; }
 svg rect.v-outsource-then-insource { fill: #8a5a00; } svg rect.v-insource-then-outsource { fill: #0b5cad; } svg rect.v-review { fill: #4a5561; }
 svg .label { fill: var(--ink); } svg .value, svg .tick, svg .abstained { fill: var(--muted); }
+/* Values may sit on a threshold line or a margin bracket: a halo keeps them legible. */
+svg .value, svg .threshold-label { paint-order: stroke; stroke: var(--bg); stroke-width: 3px; stroke-linejoin: round; }
 svg .margin line { stroke: var(--accent); stroke-width: 1.5; }
 svg .flip line { stroke: var(--accent); stroke-width: 2; } svg .arrowhead { fill: var(--accent); }
 .histograms { display: flex; flex-wrap: wrap; gap: .5rem 1rem; }

@@ -376,7 +376,7 @@ function showChanges(base, moved) {
   box.append(p);
   const table = el('table', { class: 'changed-criteria' },
     el('caption', { text: 'Criteria under the served policy and under the what-if' }),
-    el('thead', {}, el('tr', {}, ...['criterion', 'weight', 'contribution', 'change'].map((h) => el('th', { scope: 'col', text: h })))));
+    el('thead', {}, el('tr', {}, ...['criterion', 'weight', 'contribution', 'change'].map((h) => el('th', { scope: 'col', text: h, class: h === 'criterion' ? undefined : 'num' })))));
   const body = el('tbody');
   const names = new Set([...Object.keys(base.criteria || {}), ...Object.keys(moved.criteria || {})]);
   for (const n of names) {
@@ -497,7 +497,7 @@ async function runBatch() {
     });
     const table = el('table', { class: 'verdict-changes', 'data-changed': rows.length },
       el('caption', { text: rows.length + ' of ' + base.records.length + ' cases change verdict under the what-if' }),
-      el('thead', {}, el('tr', {}, ...['case', 'served policy', 'what-if', 'total', 'decided by'].map((h) => el('th', { scope: 'col', text: h })))),
+      el('thead', {}, el('tr', {}, ...['case', 'served policy', 'what-if', 'total', 'decided by'].map((h) => el('th', { scope: 'col', text: h, class: h === 'total' ? 'num' : undefined })))),
       el('tbody', {}, ...rows));
     changed.append(el('h3', { text: 'Cases whose verdict the what-if changes' }), table);
   } catch (e) {
