@@ -4,7 +4,9 @@
 // tested in a browser (tests/browser/).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "policy/rules.h"
@@ -109,6 +111,38 @@ TEST(ServeExplorer, CasesAreReadFromYamlOrJsonWithTheReadersErrors) {
   EXPECT_EQ(r->status, 400);
   EXPECT_NE(r->body.find("request:3:10: case a: unknown fact 'cost.horus' (did you mean 'cost.hours'?)"), std::string::npos)
       << r->body;
+}
+
+// The explorer uploads a CSV file as it is: the batch pipeline reads it with
+// its own CSV reader, records and error lines as `insource batch x.csv` gives.
+TEST(ServeExplorer, ABatchOfCsvIsReadByTheBatchPipelinesCsvReader) {
+  TempDir d;
+  ServerProcess s(d, {});
+  ASSERT_TRUE(s.running()) << s.stderr_text();
+  auto c = s.client();
+  const std::string csv =
+      "id,cost.hours,cost.internal_rate,cost.external_rate,control.institutional_knowledge\n"
+      "a,100,80,40,low\n"
+      "b,ten,40,80,high\n"
+      "\"c, d\",100,60,60,medium\n";
+  auto r = c->Post("/v1/batch", csv, "text/csv");
+  ASSERT_EQ(r->status, 200) << r->body;
+  std::string file = d.write("cases.csv", csv);
+  std::string cli = run(std::string(INSOURCE_BINARY) + " batch --quiet " + file + " 2>/dev/null");
+  EXPECT_EQ(r->body, cli);
+  std::vector<json> records;
+  size_t at = 0;
+  for (size_t nl; (nl = r->body.find('\n', at)) != std::string::npos; at = nl + 1)
+    records.push_back(json::parse(r->body.substr(at, nl - at)));
+  ASSERT_EQ(records.size(), 3u) << r->body;
+  EXPECT_EQ(records[0]["id"], "a");
+  EXPECT_EQ(records[1]["line"], 3);
+  EXPECT_EQ(records[1]["error"]["kind"], "case");
+  EXPECT_EQ(records[2]["id"], "c, d");
+  // And under a what-if, through the same reader.
+  r = c->Post("/v1/batch?" + what_if_query(), csv, "text/csv");
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(std::count(r->body.begin(), r->body.end(), '\n'), 3) << r->body;
 }
 
 TEST(ServeExplorer, TheBatchSummaryCountsTheRecordsGiven) {

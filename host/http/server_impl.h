@@ -33,6 +33,7 @@
 #include "io/record_format.h"
 #include "plugin_host/sha256.h"
 #include "policy/evaluator.h"
+#include "service/batch.h"
 #include "service/decision_log.h"
 #include "tools/explain.h"
 
@@ -164,6 +165,7 @@ struct Server::Impl {
     uint64_t first_id = 0;
     bool detail = false;
     bool what_if = false;  // decided under a what-if: not the policy's, so not logged
+    InputFormat format = InputFormat::kJsonLines;  // or kCsv, for a text/csv body
     std::optional<Clock::time_point> until;
   };
   class ResponseSink;   // the pipeline's sink: the response

@@ -14,7 +14,7 @@ const state = {
   plugins: null,        // GET /v1/plugins
   facts: [],            // every fact a form field is made for: {name, type, allowed, min, max, unit, description, criterion}
   whatIf: { weights: {}, params: {}, thresholds: {} },
-  lastBatch: null,      // {lines, base, moved}
+  lastBatch: null,      // the uploaded file: {text, type, name}
   decideSeq: 0,
 };
 
@@ -395,51 +395,6 @@ function showChanges(base, moved) {
 
 // ---- many cases -------------------------------------------------------------------
 
-// A CSV file (a header of id and dotted fact names) as JSON Lines, each cell
-// typed by its fact's declared type; an empty cell is an absent fact.
-function csvRows(text) {
-  const rows = [];
-  let row = [], cell = '', quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { cell += '"'; i++; }
-      else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') { row.push(cell); cell = ''; }
-    else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell); rows.push(row); row = []; cell = '';
-    } else cell += ch;
-  }
-  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
-  return rows;
-}
-
-function csvToJsonl(text) {
-  const rows = csvRows(text);
-  if (!rows.length) return '';
-  const header = rows[0].map((h) => h.trim());
-  const types = new Map(state.facts.map((f) => [f.name, f.type]));
-  const lines = [];
-  for (const r of rows.slice(1)) {
-    if (r.length === 1 && r[0].trim() === '') continue;
-    const c = { id: '', facts: {} };
-    header.forEach((h, k) => {
-      const v = (r[k] ?? '').trim();
-      if (h === 'id') { c.id = v; return; }
-      if (v === '') return;
-      const t = types.get(h);
-      if (t === 'number' && v !== '' && !Number.isNaN(Number(v))) c.facts[h] = Number(v);
-      else if (t === 'bool' && (v === 'true' || v === 'false')) c.facts[h] = v === 'true';
-      else c.facts[h] = v;  // the server says what is wrong with it
-    });
-    lines.push(JSON.stringify(c));
-  }
-  return lines.join('\n') + '\n';
-}
-
 function badge(verdict) {
   return el('span', { class: 'verdict v-' + verdict, text: verdict });
 }
@@ -461,10 +416,12 @@ function scheduleBatch() {
   batchTimer = setTimeout(runBatch, 250);
 }
 
-async function batchRecords(jsonl, whatIf) {
+// The file as uploaded: JSON Lines, or CSV read by the server's CSV reader
+// (the one `insource batch` uses), so that its error lines are the file's.
+async function batchRecords(file, whatIf) {
   let path = '/v1/batch';
   if (whatIf) path += '?what_if=' + encodeURIComponent(JSON.stringify(whatIf));
-  const { res } = await api(path, { method: 'POST', body: jsonl, type: 'application/x-ndjson', raw: true })
+  const { res } = await api(path, { method: 'POST', body: file.text, type: file.type, raw: true })
     .then((r) => ({ res: r }));
   const text = await res.text();
   return { text, records: text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)) };
@@ -474,7 +431,7 @@ async function runBatch() {
   if (!state.lastBatch) return;
   const whatIf = whatIfPayload();
   try {
-    const base = await batchRecords(state.lastBatch.jsonl, null);
+    const base = await batchRecords(state.lastBatch, null);
     const { data } = await api('/v1/report', { method: 'POST', body: base.text, type: 'application/x-ndjson' });
     $('batch-error').textContent = '';
     $('batch-result').innerHTML = data.html;
@@ -485,7 +442,7 @@ async function runBatch() {
       return;
     }
     changed.append(el('p', { class: 'what-if-now', text: 'What-if in force: ' + describeWhatIf(whatIf) + '.' }));
-    const moved = await batchRecords(state.lastBatch.jsonl, whatIf);
+    const moved = await batchRecords(state.lastBatch, whatIf);
     const rows = [];
     base.records.forEach((b, i) => {
       const m = moved.records[i];
@@ -508,8 +465,8 @@ async function runBatch() {
 
 async function loadBatchFile(file) {
   const text = await file.text();
-  const jsonl = /\.csv$/i.test(file.name) || file.type === 'text/csv' ? csvToJsonl(text) : text;
-  state.lastBatch = { jsonl, name: file.name };
+  const csv = /\.csv$/i.test(file.name) || file.type === 'text/csv';
+  state.lastBatch = { text, type: csv ? 'text/csv' : 'application/x-ndjson', name: file.name };
   await runBatch();
 }
 
