@@ -563,7 +563,7 @@ thead th { border-bottom: 2px solid var(--ink); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.rationale { color: var(--muted); }
 tr.decided { background: #fff4d6; }
-.verdict { display: inline-block; padding: .05rem .5rem; border-radius: .8rem; font-weight: 600; color: #fff; background: #4a5561; }
+.verdict { display: inline-block; padding: .05rem .5rem; border-radius: .8rem; font-weight: 600; color: #fff; background: #4a5561; white-space: nowrap; }
 .v-insource { background: #1d6b48; } .v-outsource { background: #a4400b; } .v-hybrid { background: #5b3c99; }
 .v-outsource-then-insource { background: #8a5a00; } .v-insource-then-outsource { background: #0b5cad; } .v-review { background: #4a5561; }
 svg.chart { max-width: 100%; height: auto; font: 12px system-ui, sans-serif; }
