@@ -3,16 +3,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <fstream>
 #include <optional>
 #include <thread>
 
 #include "service/batch.h"
 #include "common.h"
 #include "io/host_output.h"
+#include "tools/report_html.h"
+#include "plugin_host/sha256.h"
 
 namespace insource::cli {
 
@@ -26,6 +30,7 @@ struct BatchCliOptions {
   std::string input = "-";
   std::string output = "-";
   std::string input_format;
+  std::string report;  // an HTML summary of the run, from the records written
   size_t max_record_bytes = 1 << 20;
 };
 
@@ -76,6 +81,56 @@ std::string with_commas(uint64_t n) {
   return s;
 }
 
+// Writes all of `data` to `fd` (the host's output, not fd 1: that is
+// stderr once plugins may print, io/host_output.h).
+bool write_all(int fd, const char* data, size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, data, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+// Reads the records back from `fd` (from its start) into a batch summary and
+// writes the HTML report; with `echo`, copies them to standard output too.
+bool write_report(const Policy& policy, const BatchCliOptions& o, int fd, bool echo) {
+  BatchSummary summary(report_policy_of(policy, sha256_hex(policy.rules().resolved_text)));
+  std::string buf, line;
+  uint64_t n = 0;
+  char chunk[1 << 16];
+  ssize_t got;
+  off_t at = 0;
+  auto take_line = [&](std::string_view l) {
+    ++n;
+    nlohmann::json r = nlohmann::json::parse(l, nullptr, false);
+    if (!r.is_discarded()) summary.add(r, n);
+  };
+  while ((got = ::pread(fd, chunk, sizeof chunk, at)) > 0) {
+    at += got;
+    if (echo && !write_all(host_output_fd(), chunk, static_cast<size_t>(got))) return false;
+    buf.append(chunk, static_cast<size_t>(got));
+    size_t start = 0, nl;
+    while ((nl = buf.find('\n', start)) != std::string::npos) {
+      take_line(std::string_view(buf).substr(start, nl - start));
+      start = nl + 1;
+    }
+    buf.erase(0, start);
+  }
+  if (!buf.empty()) take_line(buf);
+  std::ofstream out(o.report, std::ios::binary | std::ios::trunc);
+  out << report_document("insource batch report: " + o.input, report_policy_of(policy, sha256_hex(policy.rules().resolved_text)),
+                         summary.html(), summary.numbers().dump());
+  out.close();
+  if (!out) {
+    std::cerr << "insource: " << o.report << ": cannot write the report\n";
+    return false;
+  }
+  return true;
+}
+
 int run(const BatchCliOptions& o) {
   auto policy = load_engine(o.engine);
   if (!policy) return kExitUsage;
@@ -97,8 +152,19 @@ int run(const BatchCliOptions& o) {
       return kExitUsage;
     }
   }
+  // The report is made from the records as written: to standard output they
+  // go through a temporary file first.
+  FILE* spool = nullptr;
+  if (o.output == "-" && !o.report.empty()) {
+    spool = std::tmpfile();
+    if (!spool) {
+      std::cerr << "insource: --report: cannot make a temporary file: " << std::strerror(errno) << "\n";
+      return kExitUsage;
+    }
+    out_fd = ::fileno(spool);
+  }
   if (o.output != "-") {
-    out_fd = ::open(o.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    out_fd = ::open(o.output.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (out_fd < 0) {
       std::cerr << "insource: " << o.output << ": cannot open for writing: " << std::strerror(errno) << "\n";
       return kExitUsage;
@@ -122,7 +188,10 @@ int run(const BatchCliOptions& o) {
     return kExitUsage;
   }
   if (bar) bar->finish();
-  if (out_fd != host_output_fd() && ::close(out_fd) != 0) {
+  if (!o.report.empty() && !write_report(*policy, o, out_fd, spool != nullptr)) return kExitUsage;
+  if (spool) {
+    std::fclose(spool);
+  } else if (out_fd != host_output_fd() && ::close(out_fd) != 0) {
     std::cerr << "insource: " << o.output << ": " << std::strerror(errno) << "\n";
     return kExitUsage;
   }
@@ -168,6 +237,10 @@ void register_batch(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(size_t{64}, size_t{1} << 30));
   cmd->add_option("input", o->input, "Cases to decide (- for standard input)")->type_name("INPUT");
   cmd->add_option("-o,--output", o->output, "Where the records go (- for standard output)")->type_name("OUTPUT");
+  cmd->add_option("--report", o->report,
+                  "Also write an HTML summary of the run: verdicts, score distributions, overrides, the cases "
+                  "closest to a threshold, every error record")
+      ->type_name("FILE");
   cmd->callback([o, exit_code]() { *exit_code = run(*o); });
 }
 

@@ -71,6 +71,7 @@ void register_batch(CLI::App& app, int* exit_code);
 void register_new_plugin(CLI::App& app, int* exit_code);
 void register_serve(CLI::App& app, int* exit_code);
 void register_replay(CLI::App& app, int* exit_code);
+void register_report(CLI::App& app, int* exit_code);
 
 }  // namespace insource::cli
 

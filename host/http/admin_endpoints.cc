@@ -168,7 +168,12 @@ void Server::Impl::rules_endpoint(const httplib::Request& req, httplib::Response
   }
   j["overrides"] = std::move(overrides);
   json facts = json::array();
-  for (const RuleFact& f : doc.facts) facts.push_back({{"name", f.name}, {"type", type_name(f.type)}});
+  for (const RuleFact& f : doc.facts) {
+    json fj{{"name", f.name}, {"type", type_name(f.type)}};
+    if (!f.description.empty()) fj["description"] = f.description;
+    if (!f.allowed.empty()) fj["allowed"] = f.allowed;
+    facts.push_back(std::move(fj));
+  }
   j["facts"] = std::move(facts);
   ReloadStatus st = store.status();
   json r;

@@ -29,7 +29,7 @@ class Server::Impl::ResponseSink : public BatchSink {
 class Server::Impl::BatchRecorder : public BatchObserver {
  public:
   BatchRecorder(Impl& impl, const BatchJob& job, ThreadEngine& te) : impl_(impl), job_(job), te_(te) {
-    if (impl_.log) {
+    if (logging()) {
       now_ = rfc3339(std::chrono::system_clock::now());
       plugins_ = plugin_hashes_json(*job_.snap);
     }
@@ -55,7 +55,7 @@ class Server::Impl::BatchRecorder : public BatchObserver {
       if (errors_[k]) impl_.metrics.error(static_cast<ErrorKind>(k), errors_[k]);
     std::fill(std::begin(verdicts_), std::end(verdicts_), 0);
     std::fill(std::begin(errors_), std::end(errors_), 0);
-    if (impl_.log && !lines_.empty()) impl_.log->append(lines_);
+    if (logging() && !lines_.empty()) impl_.log->append(lines_);
     lines_.clear();
   }
 
@@ -75,8 +75,10 @@ class Server::Impl::BatchRecorder : public BatchObserver {
     for (size_t i = 0; i < d.criteria.size() && i < policy.criteria().size(); ++i)
       if (d.criteria[i].fault) impl_.metrics.plugin_fault(policy.criteria()[i].name);
   }
+  // What-if decisions are not the policy's: they are counted, not logged.
+  bool logging() const { return impl_.log && !job_.what_if; }
   void log(uint64_t line, std::string_view case_text, const CaseFacts& c, std::string_view record) {
-    if (!impl_.log) return;
+    if (!logging()) return;
     // The case as received (JSON Lines text has padding readable after it).
     std::string text = case_text.empty() ? std::string()
                                          : minified_case(te_.dom, case_text.data(), case_text.size(),
@@ -98,22 +100,38 @@ class Server::Impl::BatchRecorder : public BatchObserver {
 void Server::Impl::batch(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
   if (!check_type(req, res,
                   {"application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/json-lines",
-                   "application/json", "text/plain"}))
+                   "application/json", "text/plain", "text/csv"}))
     return;
   bool detail = false;
+  std::string what_if_text;
   for (const auto& [k, v] : req.params) {
     if (k == "detail") {
       if (!parse_bool(v, &detail))
         return send_error(res, 400, ErrorKind::kBadRequest, "detail must be true or false, not '" + v + "'");
+    } else if (k == "what_if") {
+      what_if_text = v;
     } else {
-      return send_error(res, 400, ErrorKind::kBadRequest, "unknown query parameter '" + k + "' (/v1/batch takes detail)");
+      return send_error(res, 400, ErrorKind::kBadRequest,
+                        "unknown query parameter '" + k + "' (/v1/batch takes detail and what_if)");
     }
+  }
+  // A what-if is another snapshot given to the same pipeline below.
+  std::shared_ptr<const PolicySnapshot> moved;
+  if (!what_if_text.empty()) {
+    std::string why;
+    json echo;
+    moved = what_if_snapshot(store.current(), what_if_text, &why, &echo);
+    if (!moved) return send_error(res, 400, ErrorKind::kBadRequest, why);
   }
   auto job = std::make_shared<BatchJob>();
   if (!read_body(req, res, reader, o.max_batch_bytes, &job->body)) return;
   const size_t size = job->body.size();
-  job->snap = store.current();
+  job->snap = moved ? moved : store.current();
+  job->what_if = moved != nullptr;
   job->detail = detail;
+  // CSV (a header of id and dotted fact names) is read by the batch
+  // pipeline's own CSV reader, as `insource batch cases.csv` reads it.
+  job->format = media_type(req) == "text/csv" ? InputFormat::kCsv : InputFormat::kJsonLines;
   job->until = deadline();
   uint64_t lines = static_cast<uint64_t>(std::count(job->body.begin(), job->body.end(), '\n'));
   if (size > 0 && job->body[size - 1] != '\n') ++lines;
@@ -134,7 +152,7 @@ void Server::Impl::batch(const httplib::Request& req, httplib::Response& res, co
       BatchOptions bo;
       bo.jobs = 1;
       bo.detail = job->detail;
-      bo.format = InputFormat::kJsonLines;
+      bo.format = job->format;
       bo.label = "request";
       bo.chunk_bytes = kBatchSlice;
       bo.max_record_bytes = o.max_record_bytes;

@@ -7,6 +7,7 @@
 #include "io/json_text.h"
 #include "io/report.h"
 #include "tools/margins.h"
+#include "tools/report_html.h"
 
 namespace insource::server {
 
@@ -20,9 +21,10 @@ void Server::Impl::count_answer(const Answer& a) {
   metrics.error(ErrorKind::kPlugin);
 }
 
-void Server::Impl::decide_one(ThreadEngine& te, const PolicySnapshot& snap, const CaseFacts& c,
-                              const std::optional<ExplainLevel>& explain, bool margins, std::string case_text,
-                              std::vector<Answer>* answers) {
+void Server::Impl::decide_one(ThreadEngine& te, const PolicySnapshot& snap, const CaseFacts& c, const DecideAsk& ask,
+                              std::string case_text, std::vector<Answer>* answers) {
+  const std::optional<ExplainLevel>& explain = ask.explain;
+  const bool margins = ask.margins;
   const Policy& p = *snap.policy;
   Decision& d = te.decision;
   te.evaluator->decide(c, &d, true);
@@ -34,7 +36,7 @@ void Server::Impl::decide_one(ThreadEngine& te, const PolicySnapshot& snap, cons
     if (d.criteria[i].fault) a.faulty.push_back(p.criteria()[i].name);
   json rec = decision_json(p, c, d);
   a.log_record = json_text(rec);
-  if (!explain && !margins) {
+  if (!explain && !margins && !ask.html && ask.what_if.is_null()) {
     // The record with the two fields spliced in before its closing brace
     // (the id and the revision are plain hex and digits).
     a.response = a.log_record;
@@ -47,6 +49,8 @@ void Server::Impl::decide_one(ThreadEngine& te, const PolicySnapshot& snap, cons
       j["margins"] = margins_json(p, compute_margins(p, c, d));
     j["decision_id"] = a.id;
     j["rules_revision"] = snap.revision;
+    if (!ask.what_if.is_null()) j["what_if"] = ask.what_if;
+    if (ask.html) j["html"] = case_section_html(case_report_record(p, c, d), report_policy_of(p, snap.revision));
     a.response = json_text(j);
   }
   if (log) a.log_case = std::move(case_text);
@@ -62,19 +66,25 @@ void Server::Impl::timeout(httplib::Response& res, size_t done, size_t total) {
 
 void Server::Impl::decide(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
   if (!check_type(req, res, {"application/json", "text/json"})) return;
-  std::optional<ExplainLevel> explain;
-  bool margins = false;
+  DecideAsk ask;
+  std::optional<ExplainLevel>& explain = ask.explain;
+  std::string what_if_text;
   for (const auto& [k, v] : req.params) {
     if (k == "explain") {
       explain = parse_explain_level(v);
       if (!explain)
         return send_error(res, 400, ErrorKind::kBadRequest, "explain must be brief, full or trace, not '" + v + "'");
     } else if (k == "margins") {
-      if (!parse_bool(v, &margins))
+      if (!parse_bool(v, &ask.margins))
         return send_error(res, 400, ErrorKind::kBadRequest, "margins must be true or false, not '" + v + "'");
+    } else if (k == "html") {
+      if (!parse_bool(v, &ask.html))
+        return send_error(res, 400, ErrorKind::kBadRequest, "html must be true or false, not '" + v + "'");
+    } else if (k == "what_if") {
+      what_if_text = v;
     } else {
       return send_error(res, 400, ErrorKind::kBadRequest,
-                        "unknown query parameter '" + k + "' (/v1/decide takes explain and margins)");
+                        "unknown query parameter '" + k + "' (/v1/decide takes explain, margins, html and what_if)");
     }
   }
   std::string body;
@@ -86,6 +96,11 @@ void Server::Impl::decide(const httplib::Request& req, httplib::Response& res, c
   body.append(kJsonPadding, '\0');
 
   auto snap = store.current();
+  if (!what_if_text.empty()) {
+    std::string why;
+    snap = what_if_snapshot(snap, what_if_text, &why, &ask.what_if);
+    if (!snap) return send_error(res, 400, ErrorKind::kBadRequest, why);
+  }
   ThreadEngine& te = engine_for(snap);
   const Policy& policy = *snap->policy;
   const auto until = deadline();
@@ -128,12 +143,12 @@ void Server::Impl::decide(const httplib::Request& req, httplib::Response& res, c
       CaseFacts& c = *inputs[i].value;
       if (out_of_time()) return timeout(res, answers.size(), inputs.size());
       std::string case_text;
-      if (log) {
+      if (log && ask.what_if.is_null()) {
         case_text = minified_case(te.dom, body.data() + skipped + inputs[i].offset, inputs[i].length,
                                   body.size() - skipped - inputs[i].offset);
         if (case_text.empty()) case_text = canonical_case_json(c, policy.schema());
       }
-      decide_one(te, *snap, c, explain, margins, std::move(case_text), &answers);
+      decide_one(te, *snap, c, ask, std::move(case_text), &answers);
     }
   }
 
@@ -156,7 +171,8 @@ void Server::Impl::decide(const httplib::Request& req, httplib::Response& res, c
   revision_headers(res, *snap);
   res.status = (!is_array && answers[0].failed) ? 500 : 200;
   res.set_content(std::move(out), "application/json");
-  if (log && !answers.empty()) {
+  // What-if decisions are not the policy's: they are not logged.
+  if (log && !answers.empty() && ask.what_if.is_null()) {
     std::string lines;
     const std::string now = rfc3339(std::chrono::system_clock::now());
     const std::string plugins = plugin_hashes_json(*snap);

@@ -8,7 +8,8 @@ namespace {
 
 constexpr const char* kEndpointLabels[kEndpointCount] = {"/v1/decide",  "/v1/batch",  "/v1/plugins",
                                                          "/v1/rules",   "/v1/reload", "/healthz",
-                                                         "/readyz",     "/metrics",   "other"};
+                                                         "/readyz",     "/metrics",   "/v1/what-if/rules",
+                                                         "/v1/report", "/v1/cases", "/",         "other"};
 
 constexpr const char* kErrorLabels[kErrorKindCount] = {
     "parse",        "case",      "plugin", "timeout",     "auth",   "body_limit", "header_limit",
@@ -23,6 +24,10 @@ std::string number(double v) {
 }  // namespace
 
 Endpoint endpoint_of(std::string_view path) {
+  // The explorer's page and its assets (explorer_assets.h) count as one.
+  if (path == "/" || path == "/index.html" || path == "/explorer.js" || path == "/explorer.css" || path == "/report.css" ||
+      path.substr(0, 10) == "/examples/")
+    return Endpoint::kExplorer;
   for (size_t i = 0; i + 1 < kEndpointCount; ++i)
     if (path == kEndpointLabels[i]) return static_cast<Endpoint>(i);
   return Endpoint::kOther;

@@ -17,8 +17,12 @@
 
 namespace insource::server {
 
-enum class Endpoint : uint8_t { kDecide, kBatch, kPlugins, kRules, kReload, kHealthz, kReadyz, kMetrics, kOther };
-inline constexpr size_t kEndpointCount = 9;
+enum class Endpoint : uint8_t {
+  kDecide, kBatch, kPlugins, kRules, kReload, kHealthz, kReadyz, kMetrics,
+  kWhatIfRules, kReport, kCases, kExplorer,  // the explorer's: what-if rules file, batch summary, cases read, the page
+  kOther
+};
+inline constexpr size_t kEndpointCount = 13;
 Endpoint endpoint_of(std::string_view path);
 const char* endpoint_label(Endpoint e);
 

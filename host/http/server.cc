@@ -166,7 +166,10 @@ const char* Server::Impl::allowed_methods(const std::string& path) {
   switch (e) {
     case Endpoint::kDecide:
     case Endpoint::kBatch:
-    case Endpoint::kReload: return "POST";
+    case Endpoint::kReload:
+    case Endpoint::kWhatIfRules:
+    case Endpoint::kReport:
+    case Endpoint::kCases: return "POST";
     case Endpoint::kOther: return nullptr;
     default: return "GET, HEAD";
   }
@@ -184,7 +187,8 @@ httplib::Server::HandlerResponse Server::Impl::pre_routing(const httplib::Reques
     return httplib::Server::HandlerResponse::Handled;
   }
   Endpoint e = endpoint_of(req.path);
-  if (e != Endpoint::kHealthz && e != Endpoint::kReadyz && !authorized(req)) {
+  // The explorer's page holds no data: it loads without a token and asks for one.
+  if (e != Endpoint::kHealthz && e != Endpoint::kReadyz && e != Endpoint::kExplorer && !authorized(req)) {
     res.set_header("WWW-Authenticate", "Bearer realm=\"insource\"");
     send_error(res, 401, ErrorKind::kAuth,
                req.has_header("Authorization") ? "the bearer token is not valid"
@@ -314,6 +318,7 @@ void Server::Impl::setup() {
                                 const httplib::ContentReader& reader) { batch(req, res, reader); });
   http.Post("/v1/reload", [this](const httplib::Request& req, httplib::Response& res,
                                  const httplib::ContentReader& reader) { reload_endpoint(req, res, reader); });
+  route_explorer();
   http.Get("/v1/plugins", [this](const httplib::Request& req, httplib::Response& res) { plugins_endpoint(req, res); });
   http.Get("/v1/rules", [this](const httplib::Request& req, httplib::Response& res) { rules_endpoint(req, res); });
   http.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) { metrics_endpoint(req, res); });

@@ -5,6 +5,8 @@
 //   decide_endpoint.cc   POST /v1/decide
 //   batch_endpoint.cc    POST /v1/batch, through the batch pipeline (service/batch.h)
 //   admin_endpoints.cc   POST /v1/reload, GET /v1/plugins, /v1/rules, /metrics
+//   explorer_endpoints.cc  the explorer at / (its embedded assets), POST /v1/what-if/rules,
+//                        /v1/report, /v1/cases, and the what-if snapshot /v1/decide and /v1/batch take
 // Not installed, and included by nothing outside host/http.
 #ifndef INSOURCE_HTTP_SERVER_IMPL_H_
 #define INSOURCE_HTTP_SERVER_IMPL_H_
@@ -31,6 +33,7 @@
 #include "io/record_format.h"
 #include "plugin_host/sha256.h"
 #include "policy/evaluator.h"
+#include "service/batch.h"
 #include "service/decision_log.h"
 #include "tools/explain.h"
 
@@ -139,9 +142,16 @@ struct Server::Impl {
     Verdict verdict = Verdict::kReview;
     std::vector<std::string> faulty;  // criteria whose plugin failed
   };
+  // What a /v1/decide request asks beyond the record.
+  struct DecideAsk {
+    std::optional<ExplainLevel> explain;
+    bool margins = false;
+    bool html = false;  // the case's section of the HTML report (tools/report_html.h) in "html"
+    json what_if;       // null, or the what-if the policy was moved by (echoed back)
+  };
   void count_answer(const Answer& a);
-  void decide_one(ThreadEngine& te, const PolicySnapshot& snap, const CaseFacts& c, const std::optional<ExplainLevel>& explain,
-                  bool margins, std::string case_text, std::vector<Answer>* answers);
+  void decide_one(ThreadEngine& te, const PolicySnapshot& snap, const CaseFacts& c, const DecideAsk& ask,
+                  std::string case_text, std::vector<Answer>* answers);
   void timeout(httplib::Response& res, size_t done, size_t total);
   void decide(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
 
@@ -154,6 +164,8 @@ struct Server::Impl {
     std::string body;
     uint64_t first_id = 0;
     bool detail = false;
+    bool what_if = false;  // decided under a what-if: not the policy's, so not logged
+    InputFormat format = InputFormat::kJsonLines;  // or kCsv, for a text/csv body
     std::optional<Clock::time_point> until;
   };
   class ResponseSink;   // the pipeline's sink: the response
@@ -170,6 +182,20 @@ struct Server::Impl {
   void plugins_endpoint(const httplib::Request&, httplib::Response& res);
   void rules_endpoint(const httplib::Request& req, httplib::Response& res);
   void metrics_endpoint(const httplib::Request&, httplib::Response& res);
+
+  // ---- the explorer and its endpoints (explorer_endpoints.cc) --------------
+
+  // The snapshot with the what-if (JSON text, tools/what_if.h) applied: the
+  // same revision, generation and plugins, another policy. Null with `why`
+  // when the what-if is wrong; `echo` gets it parsed.
+  static std::shared_ptr<const PolicySnapshot> what_if_snapshot(const std::shared_ptr<const PolicySnapshot>& base,
+                                                                const std::string& text, std::string* why, json* echo);
+  void what_if_rules_endpoint(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
+  void report_endpoint(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
+  void cases_endpoint(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
+  static void asset(httplib::Response& res, std::string_view body, const char* type);
+  // Routes the page, its assets and the three endpoints above.
+  void route_explorer();
 
   // ---- wiring (server.cc) ---------------------------------------------------
 
