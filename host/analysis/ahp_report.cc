@@ -48,7 +48,7 @@ std::string ahp_text(const AhpResult& r) {
     return t;
   }
   t += ": INCONSISTENT (CR > 0.10)\n";
-  t += "the judgements that add most to the inconsistency, with the value that would restore it:\n";
+  t += "the judgements that add most to the inconsistency, each with the value that lowers CR most (the others kept):\n";
   for (const AhpSuggestion& s : r.suggestions) {
     t += "  " + names[static_cast<size_t>(s.i)] + " over " + names[static_cast<size_t>(s.j)] + ": " +
          ahp_value_text(s.current) + " -> " + ahp_value_text(s.suggested) + " gives CR " + fmt("%.4f", s.cr_after) +

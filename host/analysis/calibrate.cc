@@ -184,7 +184,8 @@ Calibration calibrate(const std::shared_ptr<const Policy>& policy, const std::ve
       Decision d = decisions[at];
       recombine(*policy, past[at].c, g.w, &d);
       if (d.rule < 0 && d.weight_sum > 0) d.verdict = threshold_verdict(g.t, d.total);
-      cal.loo_agree += d.verdict == fit_cases[k].decided ? 1 : 0;
+      cal.cases[at].loo_agrees = d.verdict == fit_cases[k].decided;
+      cal.loo_agree += cal.cases[at].loo_agrees ? 1 : 0;
     }
   }
   return cal;
@@ -206,13 +207,22 @@ std::string calibration_text(const Calibration& c) {
   if (c.loo_agree >= 0)
     t += "leave-one-out:    " + std::to_string(c.loo_agree) + " of " + std::to_string(c.fitted) + " (" +
          pct(c.loo_agree, c.fitted) + "), each case predicted by weights fitted without it\n";
+  if (c.loo_agree >= 0 && c.loo_agree < c.fitted) {
+    std::string missed;
+    for (const auto& cc : c.cases)
+      if (cc.left_out.empty() && !cc.loo_agrees) {
+        if (!missed.empty()) missed += ", ";
+        missed += cc.id;
+      }
+    t += "  missed when left out: " + missed + "\n";
+  }
   if (!c.reproducible) t += "no weights" + std::string(c.rounds > 1 ? " and thresholds" : "") + " reproduce every fitted verdict\n";
-  t += "weights (normalised to sum 1):\n";
+  t += "weights (normalised to sum 1; after: as written, the fewest decimals that keep the fit):\n";
   size_t width = 0;
   for (const auto& n : c.criteria) width = std::max(width, n.size());
   for (size_t i = 0; i < c.criteria.size(); ++i)
     t += "  " + c.criteria[i] + std::string(width - c.criteria[i].size() + 2, ' ') + fmt("%.4f", c.weights_before[i]) +
-         " -> " + fmt("%.4f", c.weights_after[i]) + "\n";
+         " -> " + (c.weights_text.empty() ? fmt("%.4f", c.weights_after[i]) : c.weights_text[i]) + "\n";
   if (c.thresholds_after.insource != c.thresholds_before.insource ||
       c.thresholds_after.outsource != c.thresholds_before.outsource)
     t += "thresholds: insource " + fmt("%+.4f", c.thresholds_before.insource) + " -> " + fmt("%+.4f", c.thresholds_after.insource) +
@@ -235,6 +245,11 @@ std::string calibration_json(const Calibration& c) {
   j["agreement_before"] = c.agree_before;
   j["agreement_after"] = c.agree_after;
   j["leave_one_out"] = c.loo_agree >= 0 ? nlohmann::ordered_json(c.loo_agree) : nlohmann::ordered_json(nullptr);
+  nlohmann::ordered_json loo_missed = nlohmann::ordered_json::array();
+  if (c.loo_agree >= 0)
+    for (const auto& cc : c.cases)
+      if (cc.left_out.empty() && !cc.loo_agrees) loo_missed.push_back(cc.id);
+  j["leave_one_out_missed"] = loo_missed;
   j["reproducible"] = c.reproducible;
   j["optimal"] = c.optimal;
   nlohmann::ordered_json before = nlohmann::ordered_json::object(), after = nlohmann::ordered_json::object();

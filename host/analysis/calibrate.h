@@ -45,6 +45,8 @@ struct CalibratedCase {
   double total_before = 0.0, total_after = 0.0;
   std::string left_out;  // why it is not part of the fit (an override decided, a plugin failed), or empty
   std::string reason;    // when `after` still differs from `decided`: why
+  // Leave-one-out: weights fitted without this case give its verdict (fitted cases, when run).
+  bool loo_agrees = false;
 };
 
 struct CalibrationOptions {

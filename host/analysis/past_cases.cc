@@ -4,12 +4,64 @@
 // checked exactly as `decide` checks them.
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "analysis/calibrate.h"
 #include "io/case_reader.h"
 #include "policy/input_limits.h"
 #include "policy/yaml_scalar.h"
 
 namespace insource {
+namespace {
+
+// The node at a dotted fact name under `facts` (`cost.hours` as cost: {hours:
+// ...} or as a key "cost.hours"), or an invalid node.
+YAML::Node fact_node(const YAML::Node& map, const std::vector<std::string>& parts, size_t from) {
+  if (!map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  std::string key;
+  for (size_t to = from; to < parts.size(); ++to) {
+    key += (to == from ? "" : ".") + parts[to];
+    for (const auto& kv : map) {
+      if (!kv.first.IsScalar() || kv.first.Scalar() != key) continue;
+      if (to + 1 == parts.size()) return kv.second;
+      if (YAML::Node deeper = fact_node(kv.second, parts, to + 1); deeper.IsDefined()) return deeper;
+    }
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+// The case reader reads a copy of the case without `decided`, so its
+// positions are the copy's. Its message names the fact at fault: the
+// position is that fact's in the file, else the case's.
+SourcePos fact_pos(const YAML::Node& item, const std::string& message, const std::string& label, SourcePos fallback) {
+  const YAML::Node facts = item["facts"];
+  if (!facts || !facts.IsMap()) return fallback;
+  std::string word;
+  auto try_word = [&]() -> std::optional<SourcePos> {
+    while (!word.empty() && std::string("'\"`,:;.").find(word.back()) != std::string::npos) word.pop_back();
+    while (!word.empty() && std::string("'\"`").find(word.front()) != std::string::npos) word.erase(0, 1);
+    if (word.empty()) return std::nullopt;
+    std::vector<std::string> parts;
+    size_t start = 0;
+    for (size_t dot; (dot = word.find('.', start)) != std::string::npos; start = dot + 1) parts.push_back(word.substr(start, dot - start));
+    parts.push_back(word.substr(start));
+    if (YAML::Node n = fact_node(facts, parts, 0); n.IsDefined()) return pos_of(n, label);
+    return std::nullopt;
+  };
+  for (char ch : message + " ") {
+    if (ch == ' ' || ch == '\n') {
+      if (auto p = try_word()) return *p;
+      word.clear();
+    } else {
+      word += ch;
+    }
+  }
+  return fallback;
+}
+
+}  // namespace
 
 std::vector<PastCase> read_past_cases(const std::string& text, const std::string& label, const FactSchema& schema,
                                       const InputLimits& limits) {
@@ -69,7 +121,8 @@ std::vector<PastCase> read_past_cases(const std::string& text, const std::string
     e << copy;
     std::vector<CaseInput> read = read_cases(e.c_str(), label, schema, at.line, CaseFormat::kYaml, limits);
     if (read.size() != 1 || !read[0].value) {
-      error(at, name + ": " + (read.empty() ? std::string("no case") : read[0].error));
+      error(read.empty() ? at : fact_pos(item, read[0].message, label, at),
+            name + ": " + (read.empty() ? std::string("no case") : read[0].message));
       continue;
     }
     PastCase pc;

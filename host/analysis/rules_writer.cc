@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <numeric>
 #include <stdexcept>
 
@@ -56,7 +57,11 @@ std::string extending_rules_text(const ExtendingRules& r, const std::filesystem:
   namespace fs = std::filesystem;
   fs::path dir = fs::absolute(out).parent_path();
   fs::path rel = fs::absolute(parent).lexically_normal().lexically_relative(dir.lexically_normal());
-  if (rel.empty()) rel = fs::absolute(parent);
+  // Relative, so the pair can move together (a checkout); absolute when the
+  // two share no folder but the root, where "../../.." would only mislead.
+  auto first = [](const fs::path& p) { return p.begin() == p.end() ? fs::path() : *std::next(p.begin()); };
+  if (rel.empty() || first(fs::absolute(parent).lexically_normal()) != first(dir.lexically_normal()))
+    rel = fs::absolute(parent).lexically_normal();
   std::string t;
   for (const std::string& c : r.comments) t += "# " + c + "\n";
   t += "insource: 1\n";
