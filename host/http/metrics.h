@@ -17,8 +17,10 @@
 
 namespace insource::server {
 
-enum class Endpoint : uint8_t { kDecide, kBatch, kPlugins, kRules, kReload, kHealthz, kReadyz, kMetrics, kOther };
-inline constexpr size_t kEndpointCount = 9;
+enum class Endpoint : uint8_t {
+  kDecide, kBatch, kPlugins, kRules, kReload, kHealthz, kReadyz, kMetrics, kWeightsAhp, kCalibrate, kOther
+};
+inline constexpr size_t kEndpointCount = 11;
 Endpoint endpoint_of(std::string_view path);
 const char* endpoint_label(Endpoint e);
 

@@ -5,6 +5,7 @@
 //   decide_endpoint.cc   POST /v1/decide
 //   batch_endpoint.cc    POST /v1/batch, through the batch pipeline (service/batch.h)
 //   admin_endpoints.cc   POST /v1/reload, GET /v1/plugins, /v1/rules, /metrics
+//   analysis_endpoints.cc POST /v1/weights/ahp, /v1/calibrate (analysis/)
 // Not installed, and included by nothing outside host/http.
 #ifndef INSOURCE_HTTP_SERVER_IMPL_H_
 #define INSOURCE_HTTP_SERVER_IMPL_H_
@@ -170,6 +171,10 @@ struct Server::Impl {
   void plugins_endpoint(const httplib::Request&, httplib::Response& res);
   void rules_endpoint(const httplib::Request& req, httplib::Response& res);
   void metrics_endpoint(const httplib::Request&, httplib::Response& res);
+
+  // ---- POST /v1/weights/ahp, /v1/calibrate (analysis_endpoints.cc) ----------
+  void ahp_endpoint(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
+  void calibrate_endpoint(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
 
   // ---- wiring (server.cc) ---------------------------------------------------
 
