@@ -233,6 +233,23 @@ TEST(CalibrateCli, WrittenWeightsAndThresholdsReproduceTheFit) {
   EXPECT_EQ(check.status, 0) << check.out << check.err;
 }
 
+TEST(CalibrateCli, ThresholdsAndUnreproducibleSetsFromTheCommandLine) {
+  // Mostly hybrid decisions: the weights alone get 4 of 5, with the thresholds 5 of 5.
+  auto plain = run_cli("calibrate --no-leave-one-out tests/fixtures/analysis/hybrid-decisions.yaml");
+  ASSERT_EQ(plain.status, 0) << plain.err;
+  EXPECT_TRUE(contains(plain.out, "agreement after:  4 of 5")) << plain.out;
+  auto fitted = run_cli("calibrate --thresholds --no-leave-one-out tests/fixtures/analysis/hybrid-decisions.yaml");
+  ASSERT_EQ(fitted.status, 0) << fitted.err;
+  EXPECT_TRUE(contains(fitted.out, "agreement after:  5 of 5")) << fitted.out;
+  EXPECT_TRUE(contains(fitted.out, "thresholds: insource ")) << fitted.out;
+  // The same facts decided both ways: said, with each case that still disagrees and why.
+  auto contra = run_cli("calibrate tests/fixtures/analysis/contradictory-decisions.yaml");
+  ASSERT_EQ(contra.status, 0) << contra.err;
+  EXPECT_TRUE(contains(contra.out, "no weights reproduce every fitted verdict")) << contra.out;
+  EXPECT_TRUE(contains(contra.out, "print-2024: decided outsource-then-insource, fitted weights give insource: "
+                                   "the weighted vote gives only insource, hybrid or outsource")) << contra.out;
+}
+
 TEST(CalibrateCli, BadPastCaseFilesNameFileAndLine) {
   std::string bad = write_scratch("bad-past.yaml", "- id: a\n  decided: insource\n- id: b\n  decided: maybe\n");
   auto run = run_cli("calibrate " + bad);
