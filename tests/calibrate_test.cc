@@ -190,6 +190,10 @@ TEST(Calibrate, BadPastCasesAreErrorsWithPosition) {
   EXPECT_TRUE(contains(err("- id: a\n  facts: {control: {core_competence: true}}\n"), "past.yaml:1:3: error: case a: no `decided`"));
   EXPECT_TRUE(contains(err("- id: a\n  decided: inhouse\n"), "past.yaml:2:12: error: case a: `decided: inhouse` is not a verdict"));
   EXPECT_TRUE(contains(err("- id: a\n  decided: insource\n  facts: {control: {core_competence: 3}}\n"), "case a"));
+  // Facts are read as decide reads them, at their place in the file: a
+  // quoted number is a string.
+  EXPECT_EQ(err("- id: a\n  decided: insource\n  facts: {cost: {hours: \"500\", internal_rate: 80, external_rate: 60}}\n"),
+            "past.yaml:3:25: error: case a: fact cost.hours must be a number, not the string \"500\"");
 }
 
 TEST(CalibrateCli, ReportsAndWritesRulesThatLoad) {

@@ -144,7 +144,7 @@ AhpJudgements read_ahp_judgements(const std::string& text, const std::string& la
     root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     SourcePos p{label, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
-    throw RulesError({Diagnostic{Diagnostic::Severity::kError, p, "invalid YAML: " + e.msg}});
+    throw RulesError({Diagnostic{Diagnostic::Severity::kError, p, yaml_parse_message(e)}});
   } catch (const YAML::Exception& e) {
     throw RulesError({Diagnostic{Diagnostic::Severity::kError, SourcePos{label}, std::string("invalid YAML: ") + e.what()}});
   }

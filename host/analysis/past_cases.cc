@@ -61,6 +61,31 @@ SourcePos fact_pos(const YAML::Node& item, const std::string& message, const std
   return fallback;
 }
 
+// Writes a node for the case reader as it was written: a quoted scalar
+// ("500") stays quoted, a string, as `decide` reads it; yaml-cpp's emitter
+// alone would write it plain, a number.
+void emit(const YAML::Node& n, YAML::Emitter* e) {
+  if (n.IsMap()) {
+    *e << YAML::BeginMap;
+    for (const auto& kv : n) {
+      *e << YAML::Key;
+      emit(kv.first, e);
+      *e << YAML::Value;
+      emit(kv.second, e);
+    }
+    *e << YAML::EndMap;
+  } else if (n.IsSequence()) {
+    *e << YAML::BeginSeq;
+    for (const auto& item : n) emit(item, e);
+    *e << YAML::EndSeq;
+  } else if (n.IsScalar()) {
+    if (n.Tag() == "!") *e << YAML::DoubleQuoted;
+    *e << n.Scalar();
+  } else {
+    *e << YAML::Null;
+  }
+}
+
 }  // namespace
 
 std::vector<PastCase> read_past_cases(const std::string& text, const std::string& label, const FactSchema& schema,
@@ -76,7 +101,7 @@ std::vector<PastCase> read_past_cases(const std::string& text, const std::string
     docs.push_back(YAML::Load(text));
   } catch (const YAML::ParserException& e) {
     SourcePos p{label, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
-    throw RulesError({Diagnostic{Diagnostic::Severity::kError, p, "invalid YAML: " + e.msg}});
+    throw RulesError({Diagnostic{Diagnostic::Severity::kError, p, yaml_parse_message(e)}});
   } catch (const YAML::Exception& e) {
     throw RulesError({Diagnostic{Diagnostic::Severity::kError, SourcePos{label}, std::string("invalid YAML: ") + e.what()}});
   }
@@ -118,7 +143,7 @@ std::vector<PastCase> read_past_cases(const std::string& text, const std::string
     for (const auto& kv : item)
       if (kv.first.Scalar() != "decided") copy[kv.first] = kv.second;
     YAML::Emitter e;
-    e << copy;
+    emit(copy, &e);
     std::vector<CaseInput> read = read_cases(e.c_str(), label, schema, at.line, CaseFormat::kYaml, limits);
     if (read.size() != 1 || !read[0].value) {
       error(read.empty() ? at : fact_pos(item, read[0].message, label, at),
