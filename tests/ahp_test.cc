@@ -240,6 +240,15 @@ TEST(AhpCli, WritesARulesFileThatExtendsThePolicyAndLoads) {
   EXPECT_EQ(check.status, 0) << check.out << check.err;
 }
 
+TEST(AhpCli, WriteRefusesToOverwriteThePolicyItExtends) {
+  std::string rules = write_scratch("own.yaml", read_file(source_path("rules/default.yaml")));
+  std::string before = read_file(rules);
+  auto run = run_cli("weights ahp tests/fixtures/analysis/sourcing-judges.yaml --rules " + rules + " --write " + rules);
+  EXPECT_EQ(run.status, 2);
+  EXPECT_TRUE(contains(run.err, "it is the rules file it would extend")) << run.err;
+  EXPECT_EQ(read_file(rules), before);
+}
+
 TEST(AhpCli, WriteNeedsEveryCriterionJudged) {
   std::string judged = write_scratch("two.yaml", "judgements:\n  cost: {control: 2}\n");
   auto run = run_cli("weights ahp " + judged + " --rules rules/default.yaml --write " +

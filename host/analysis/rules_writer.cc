@@ -55,6 +55,10 @@ std::string round_trip_number(double v) {
 std::string extending_rules_text(const ExtendingRules& r, const std::filesystem::path& parent,
                                  const std::filesystem::path& out) {
   namespace fs = std::filesystem;
+  // Written over its own parent, the file would extend itself.
+  std::error_code ec;
+  if (fs::weakly_canonical(out, ec) == fs::weakly_canonical(parent, ec))
+    throw std::runtime_error("not writing '" + out.string() + "': it is the rules file it would extend; write another file");
   fs::path dir = fs::absolute(out).parent_path();
   fs::path rel = fs::absolute(parent).lexically_normal().lexically_relative(dir.lexically_normal());
   // Relative, so the pair can move together (a checkout); absolute when the

@@ -31,7 +31,8 @@ struct ExtendingRules {
 };
 
 // The text of a rules file at `out` extending `parent` (the path in
-// `extends` is made relative to out's folder).
+// `extends` is made relative to out's folder). Throws std::runtime_error
+// when `out` is `parent` itself.
 std::string extending_rules_text(const ExtendingRules& r, const std::filesystem::path& parent,
                                  const std::filesystem::path& out);
 
