@@ -177,6 +177,19 @@ TEST(Calibrate, ThresholdsAreFittedWhenAsked) {
   EXPECT_GT(fitted.thresholds_after.insource, 0.2);
 }
 
+// The server's request budget: no program starts once it has passed.
+TEST(Calibrate, StopsWhenItsTimeIsUp) {
+  auto current = test::default_policy();
+  auto past = labelled(current, *current, 5, 3);
+  CalibrationOptions o;
+  o.until = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  EXPECT_THROW(calibrate(current, past, o), CalibrationOutOfTime);
+  o.until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  Calibration c = calibrate(current, past, o);
+  EXPECT_GT(c.fitted, 0);
+  EXPECT_EQ(c.agree_after, c.fitted);
+}
+
 TEST(Calibrate, BadPastCasesAreErrorsWithPosition) {
   auto current = test::default_policy();
   auto err = [&](const std::string& yaml) {

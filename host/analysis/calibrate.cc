@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
@@ -32,10 +34,19 @@ int agreement(const std::vector<FitCase>& cases, const std::vector<double>& w, c
   return agree;
 }
 
+// The time one program may take: the per-program limit, or what is left
+// before options.until when that is less.
+double program_time(const CalibrationOptions& o) {
+  if (!o.until) return o.time_limit_s;
+  double left = std::chrono::duration<double>(*o.until - std::chrono::steady_clock::now()).count();
+  if (left <= 0) throw CalibrationOutOfTime("the calibration ran out of time");
+  return std::min(o.time_limit_s, left);
+}
+
 Fit fit(const std::vector<FitCase>& cases, const std::vector<double>& start, const Thresholds& t0,
         const CalibrationOptions& o) {
   Fit f{start, t0, true, 0};
-  FitResult r = fit_weights(cases, start, t0, o.min_weight, o.time_limit_s);
+  FitResult r = fit_weights(cases, start, t0, o.min_weight, program_time(o));
   f.w = r.weights;
   f.optimal = r.optimal;
   f.rounds = 1;
@@ -51,7 +62,7 @@ Fit fit(const std::vector<FitCase>& cases, const std::vector<double>& start, con
       decided.push_back(c.decided);
     }
     Thresholds t = fit_thresholds(totals, decided, f.t);
-    FitResult again = fit_weights(cases, f.w, t, o.min_weight, o.time_limit_s);
+    FitResult again = fit_weights(cases, f.w, t, o.min_weight, program_time(o));
     int now = agreement(cases, again.weights, t);
     ++f.rounds;
     if (now <= best) {

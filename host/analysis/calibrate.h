@@ -11,7 +11,9 @@
 #ifndef INSOURCE_ANALYSIS_CALIBRATE_H_
 #define INSOURCE_ANALYSIS_CALIBRATE_H_
 
+#include <chrono>
 #include <memory>
+#include <stdexcept>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +56,9 @@ struct CalibrationOptions {
   bool leave_one_out = true;
   double min_weight = 0.001;  // a weight of 0 would remove its criterion
   double time_limit_s = 20.0;  // per MILP
+  // When the whole calibration must be over (the server's request budget):
+  // each program gets at most the time left, and none starts after it.
+  std::optional<std::chrono::steady_clock::time_point> until;
 };
 
 struct Calibration {
@@ -72,8 +77,15 @@ struct Calibration {
   int rounds = 0;            // alternations between weights and thresholds (--thresholds)
 };
 
+// Thrown when options.until passes before the calibration is done.
+class CalibrationOutOfTime : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Decides the past cases with `policy`, fits, and re-decides with the fitted
-// weights. Throws std::runtime_error when GLPK fails.
+// weights. Throws std::runtime_error when GLPK fails, CalibrationOutOfTime
+// when options.until passes.
 Calibration calibrate(const std::shared_ptr<const Policy>& policy, const std::vector<PastCase>& past,
                       const CalibrationOptions& options);
 

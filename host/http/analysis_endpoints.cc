@@ -66,6 +66,7 @@ void Server::Impl::calibrate_endpoint(const httplib::Request& req, httplib::Resp
   std::string body;
   // Past cases are a batch of cases: the batch limit.
   if (!read_body(req, res, reader, o.max_batch_bytes, &body)) return;
+  co.until = deadline();  // --request-budget-ms, as for /v1/decide
   auto snap = store.current();
   std::vector<PastCase> past;
   try {
@@ -78,6 +79,10 @@ void Server::Impl::calibrate_endpoint(const httplib::Request& req, httplib::Resp
     revision_headers(res, *snap);
     res.status = 200;
     res.set_content(calibration_json(c), "application/json");
+  } catch (const CalibrationOutOfTime&) {
+    send_error(res, 503, ErrorKind::kTimeout,
+               "the request's time budget of " + std::to_string(o.request_budget_ms) + " ms ran out during the calibration of " +
+                   std::to_string(past.size()) + " past cases (--request-budget-ms; ?leave_one_out=false fits once)");
   } catch (const std::runtime_error& e) {  // GLPK could not solve the program
     send_error(res, 500, ErrorKind::kInternal, e.what());
   }
