@@ -12,7 +12,7 @@ import pathlib
 import re
 import sys
 
-STACK = ["core", "plugin_host", "policy", "io", "tools", "service", "http"]
+STACK = ["core", "plugin_host", "policy", "io", "tools", "analysis", "service", "http"]
 FRONT_ENDS = {"cli", "worker"}
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.M)
 

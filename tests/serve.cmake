@@ -7,4 +7,5 @@ if(TARGET insource_http AND TARGET httplib::httplib)
   # OpenSSL: the HTTPS tests (serve_tls_test.cc) use cpp-httplib's SSLClient.
   find_package(OpenSSL REQUIRED)
   target_link_libraries(insource_tests PRIVATE insource_http httplib::httplib OpenSSL::SSL)
+  target_link_libraries(insource_analysis_tests PRIVATE insource_http httplib::httplib OpenSSL::SSL)
 endif()

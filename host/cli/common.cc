@@ -4,6 +4,7 @@
 
 #include "io/case_reader.h"
 
+#include <fstream>
 #include <iostream>
 
 #include "policy/input_limits.h"
@@ -88,6 +89,21 @@ std::shared_ptr<const Policy> load_engine(const EngineOptions& o) {
     std::cerr << "insource: " << e.what() << "\n";
     return nullptr;
   }
+}
+
+bool read_input_file(const std::string& file, const InputLimits& limits, std::string* text) {
+  std::string why;
+  if (file == "-") {
+    why = read_bounded(std::cin, limits, text);
+  } else if (why = why_unreadable(file); why.empty()) {
+    if (why = check_file_size(file, limits); why.empty()) {
+      std::ifstream in(file, std::ios::binary);
+      why = read_bounded(in, limits, text);
+    }
+  }
+  if (why.empty()) return true;
+  std::cerr << "insource: cannot read '" << (file == "-" ? "<stdin>" : file) << "': " << why << "\n";
+  return false;
 }
 
 bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::vector<std::string>& files,

@@ -60,6 +60,11 @@ bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::v
                        const InputLimits& limits, bool json,
                        const std::function<void(const CaseFacts&, const Decision&)>& emit);
 
+// Reads a whole input file ("-" is standard input) within limits.max_file_bytes
+// into *text; prints why not (naming the file) and returns false when it cannot.
+// For the inputs that are not cases: AHP judgements, past decisions.
+bool read_input_file(const std::string& file, const InputLimits& limits, std::string* text);
+
 void register_decide(CLI::App& app, int* exit_code);
 void register_check(CLI::App& app, int* exit_code);
 void register_plugins(CLI::App& app, int* exit_code);
@@ -72,6 +77,8 @@ void register_new_plugin(CLI::App& app, int* exit_code);
 void register_serve(CLI::App& app, int* exit_code);
 void register_replay(CLI::App& app, int* exit_code);
 void register_report(CLI::App& app, int* exit_code);
+void register_weights(CLI::App& app, int* exit_code);
+void register_calibrate(CLI::App& app, int* exit_code);
 
 }  // namespace insource::cli
 

@@ -69,6 +69,8 @@ int main(int argc, char** argv) {
   insource::cli::register_serve(app, &exit_code);
   insource::cli::register_replay(app, &exit_code);
   insource::cli::register_report(app, &exit_code);
+  insource::cli::register_weights(app, &exit_code);
+  insource::cli::register_calibrate(app, &exit_code);
 
   // A mistyped command ("dcide") would otherwise read as "a subcommand is
   // required" plus stray arguments; name it and the command it is closest to.

@@ -9,7 +9,8 @@ namespace {
 constexpr const char* kEndpointLabels[kEndpointCount] = {"/v1/decide",  "/v1/batch",  "/v1/plugins",
                                                          "/v1/rules",   "/v1/reload", "/healthz",
                                                          "/readyz",     "/metrics",   "/v1/what-if/rules",
-                                                         "/v1/report", "/v1/cases", "/",         "other"};
+                                                         "/v1/report", "/v1/cases", "/",         "/v1/weights/ahp",
+                                                         "/v1/calibrate", "other"};
 
 constexpr const char* kErrorLabels[kErrorKindCount] = {
     "parse",        "case",      "plugin", "timeout",     "auth",   "body_limit", "header_limit",

@@ -20,9 +20,10 @@ namespace insource::server {
 enum class Endpoint : uint8_t {
   kDecide, kBatch, kPlugins, kRules, kReload, kHealthz, kReadyz, kMetrics,
   kWhatIfRules, kReport, kCases, kExplorer,  // the explorer's: what-if rules file, batch summary, cases read, the page
+  kWeightsAhp, kCalibrate,                   // decision analysis (analysis_endpoints.cc)
   kOther
 };
-inline constexpr size_t kEndpointCount = 13;
+inline constexpr size_t kEndpointCount = 15;
 Endpoint endpoint_of(std::string_view path);
 const char* endpoint_label(Endpoint e);
 

@@ -169,7 +169,9 @@ const char* Server::Impl::allowed_methods(const std::string& path) {
     case Endpoint::kReload:
     case Endpoint::kWhatIfRules:
     case Endpoint::kReport:
-    case Endpoint::kCases: return "POST";
+    case Endpoint::kCases:
+    case Endpoint::kWeightsAhp:
+    case Endpoint::kCalibrate: return "POST";
     case Endpoint::kOther: return nullptr;
     default: return "GET, HEAD";
   }
@@ -319,6 +321,10 @@ void Server::Impl::setup() {
   http.Post("/v1/reload", [this](const httplib::Request& req, httplib::Response& res,
                                  const httplib::ContentReader& reader) { reload_endpoint(req, res, reader); });
   route_explorer();
+  http.Post("/v1/weights/ahp", [this](const httplib::Request& req, httplib::Response& res,
+                                      const httplib::ContentReader& reader) { ahp_endpoint(req, res, reader); });
+  http.Post("/v1/calibrate", [this](const httplib::Request& req, httplib::Response& res,
+                                    const httplib::ContentReader& reader) { calibrate_endpoint(req, res, reader); });
   http.Get("/v1/plugins", [this](const httplib::Request& req, httplib::Response& res) { plugins_endpoint(req, res); });
   http.Get("/v1/rules", [this](const httplib::Request& req, httplib::Response& res) { rules_endpoint(req, res); });
   http.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) { metrics_endpoint(req, res); });

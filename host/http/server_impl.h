@@ -7,6 +7,7 @@
 //   admin_endpoints.cc   POST /v1/reload, GET /v1/plugins, /v1/rules, /metrics
 //   explorer_endpoints.cc  the explorer at / (its embedded assets), POST /v1/what-if/rules,
 //                        /v1/report, /v1/cases, and the what-if snapshot /v1/decide and /v1/batch take
+//   analysis_endpoints.cc POST /v1/weights/ahp, /v1/calibrate (analysis/)
 // Not installed, and included by nothing outside host/http.
 #ifndef INSOURCE_HTTP_SERVER_IMPL_H_
 #define INSOURCE_HTTP_SERVER_IMPL_H_
@@ -196,6 +197,10 @@ struct Server::Impl {
   static void asset(httplib::Response& res, std::string_view body, const char* type);
   // Routes the page, its assets and the three endpoints above.
   void route_explorer();
+
+  // ---- POST /v1/weights/ahp, /v1/calibrate (analysis_endpoints.cc) ----------
+  void ahp_endpoint(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
+  void calibrate_endpoint(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
 
   // ---- wiring (server.cc) ---------------------------------------------------
 
