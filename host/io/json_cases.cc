@@ -70,6 +70,7 @@ void read_json_lines(std::string_view text, const std::string& label, const Fact
                      std::vector<CaseInput>* out) {
   const size_t from = out->size();
   JsonCaseParser parser(schema);
+  parser.accept_distributions(true);
   std::string buffer;
   size_t start = 0;
   int line = first_line;
@@ -93,6 +94,7 @@ void read_json_value(std::string_view text, const std::string& label, const Fact
   if (first == std::string_view::npos) return;
   const int line0 = first_line + count_newlines(text, first);
   JsonCaseParser parser(schema);
+  parser.accept_distributions(true);
   std::string buffer;
   if (text[first] != '[') {
     // One case: read as a JSON Lines record is, whatever lines it spans.

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "io/case_reader.h"
+#include "io/distribution_reader.h"
 #include "io/report.h"
 
 namespace insource {
@@ -138,6 +139,8 @@ PolicyDiff diff_policies(const std::shared_ptr<const Policy>& before, const std:
     // Each policy reads the cases against its own facts.
     std::vector<CaseInput> cb = read_case_file(file, before->schema());
     std::vector<CaseInput> ca = read_case_file(file, after->schema());
+    refuse_uncertain(&cb, before->schema(), "diff compares sure values only");
+    refuse_uncertain(&ca, after->schema(), "diff compares sure values only");
     const size_t n = std::max(cb.size(), ca.size());
     for (size_t i = 0; i < n; ++i) {
       ++out.cases;
