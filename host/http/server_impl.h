@@ -33,6 +33,7 @@
 #include "policy/evaluator.h"
 #include "service/decision_log.h"
 #include "tools/explain.h"
+#include "tools/simulate.h"
 
 namespace insource::server {
 
@@ -141,7 +142,7 @@ struct Server::Impl {
   };
   void count_answer(const Answer& a);
   void decide_one(ThreadEngine& te, const PolicySnapshot& snap, const CaseFacts& c, const std::optional<ExplainLevel>& explain,
-                  bool margins, std::string case_text, std::vector<Answer>* answers);
+                  bool margins, const SimulationOptions* simulate, std::string case_text, std::vector<Answer>* answers);
   void timeout(httplib::Response& res, size_t done, size_t total);
   void decide(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
 
