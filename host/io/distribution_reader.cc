@@ -140,7 +140,7 @@ Problem read_levels_dist(const FactDecl& d, const DistNode& node, CaseFacts* c, 
     out->levels.push_back(c->keep(level));
     out->probs.push_back(p);
   }
-  if (std::fabs(sum - 1.0) > 1e-6) return intro + "they add up to " + format_number(sum) + ", not 1";
+  if (std::fabs(sum - 1.0) > 1e-6) return intro + "they add up to " + format_number(std::round(sum * 1e6) / 1e6) + ", not 1";  // 0.9, not 0.8999999999999999
   return std::nullopt;
 }
 
