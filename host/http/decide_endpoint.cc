@@ -94,8 +94,10 @@ void Server::Impl::decide(const httplib::Request& req, httplib::Response& res, c
       if (!parse_bool(v, &margins))
         return send_error(res, 400, ErrorKind::kBadRequest, "margins must be true or false, not '" + v + "'");
     } else if (k == "simulate") {
-      // At most a million draws a case: a request must not hold a worker for minutes.
-      if (!read_count(v, 1000000, &sim_options.draws) || sim_options.draws == 0)
+      // At most a million draws a case: a request must not hold a worker for
+      // minutes. `?simulate` alone is the CLI's suggested 10,000.
+      if (v.empty()) sim_options.draws = 10000;
+      else if (!read_count(v, 1000000, &sim_options.draws) || sim_options.draws == 0)
         return send_error(res, 400, ErrorKind::kBadRequest,
                           "simulate must be a number of draws from 1 to 1000000, not '" + v + "'");
       simulating = true;

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -150,7 +151,7 @@ class FileReader {
   // midpoint is the weight everywhere else (check, diff, explain, decide).
   bool read_weight_range(const YAML::Node& w, RuleCriterion* c) {
     const std::string what = "the weight range of " + c->name;
-    check_keys(w, {"low", "high"}, what);
+    check_keys(w, {"low", "high"}, "the weight range of " + c->name);
     if (!w["low"] || !w["high"]) {
       error(w, what + " needs both low and high, like {low: 0.2, high: 0.4}");
       return false;
@@ -168,8 +169,16 @@ class FileReader {
     c->weight_range = true;
     c->weight_low = low;
     c->weight_high = high;
-    c->weight = (low + high) / 2;
+    // The midpoint to 12 significant digits: (0.2 + 0.4) / 2 is 0.30000000000000004
+    // in binary, and an author who writes that range means 0.3.
+    c->weight = std::stod(format_number_digits((low + high) / 2, 12));
     return true;
+  }
+
+  static std::string format_number_digits(double v, int digits) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    return buf;
   }
 
   bool read_number(const YAML::Node& n, const std::string& what, double* out) {
