@@ -177,7 +177,7 @@ std::map<std::string, std::set<std::string>> loader_keys() {
                         : contains(where, "\"criterion \"") ? "criterion"
                         : contains(where, "\"thresholds\"") ? "thresholds"
                         : contains(where, "\"override\"")   ? "override"
-                        : contains(where, "\"the weight range of \"") ? "weight range"
+                        : contains(where, "\"weight range of \"") ? "weight range"
                                                             : "unknown: " + where;
     std::set<std::string> keys;
     for (auto w = std::sregex_iterator(list.begin(), list.end(), word); w != std::sregex_iterator(); ++w) keys.insert((*w)[1]);

@@ -335,6 +335,9 @@ TEST(SimulateWeights, BadRangesAreRulesErrorsWithPosition) {
   EXPECT_NE(test::rules_error("insource: 1\ncriteria:\n  cost: {weight: {low: 0.4}}\n")
                 .find("the weight range of cost needs both low and high"),
             std::string::npos);
+  EXPECT_NE(test::rules_error("insource: 1\ncriteria:\n  cost: {weight: {low: 0.1, hihg: 0.2}}\n")
+                .find("test.yaml:3:29: error: unknown key 'hihg' in the weight range of cost (did you mean 'high'?)"),
+            std::string::npos);
   EXPECT_NE(test::rules_error("insource: 1\ncriteria:\n  cost: {weight: {low: -1, high: 0.2}}\n")
                 .find("the weight range of cost's low must not be negative"),
             std::string::npos);

@@ -151,7 +151,7 @@ class FileReader {
   // midpoint is the weight everywhere else (check, diff, explain, decide).
   bool read_weight_range(const YAML::Node& w, RuleCriterion* c) {
     const std::string what = "the weight range of " + c->name;
-    check_keys(w, {"low", "high"}, "the weight range of " + c->name);
+    check_keys(w, {"low", "high"}, "weight range of " + c->name);  // "unknown key ... in the weight range of cost"
     if (!w["low"] || !w["high"]) {
       error(w, what + " needs both low and high, like {low: 0.2, high: 0.4}");
       return false;
