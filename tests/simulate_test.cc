@@ -286,6 +286,15 @@ TEST(SimulateInput, BadDistributionsAreErrorsWithTheirPosition) {
   EXPECT_EQ(l[1].error, "c.jsonl:2: case b: fact legal.regulated is given as a distribution: p_true 2 is not in [0, 1]");
 }
 
+TEST(SimulateInput, AJsonRefusalNamesTheLineOfTheUncertainFact) {
+  auto p = default_policy();
+  auto cases = read_cases("{\"id\": \"x\", \"facts\": {\n  \"legal\": {\"regulated\": true},\n  \"cost.hours\": {\"uniform\": [1, 2]}}}",
+                          "x.json", p->schema());
+  refuse_uncertain(&cases, p->schema(), "decide it with --simulate N");
+  ASSERT_FALSE(cases[0].value);
+  EXPECT_EQ(cases[0].error, "x.json:3: case x: fact cost.hours is given as a distribution; decide it with --simulate N");
+}
+
 TEST(SimulateInput, FrontEndsThatDecideSureValuesRefuseDistributions) {
   auto p = default_policy();
   auto cases = read_cases("id: x\nfacts:\n  legal: {regulated: {p_true: 0.5}}\n", "x.yaml", p->schema());

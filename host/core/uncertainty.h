@@ -91,6 +91,7 @@ struct UncertainFact {
   uint32_t slot = 0;
   Distribution dist;
   int line = 0, column = 0;
+  size_t offset = 0;  // JSON: where its key starts in the case's text (the reader turns it into `line`)
 };
 
 // A weight given as a range: drawn uniformly from [low, high].

@@ -695,6 +695,7 @@ JsonCaseParser::Result JsonCaseParser::read_distribution_value(od::value& v, uin
       }
   UncertainFact u;
   u.slot = slot;
+  u.offset = at && data_ && at >= data_ ? static_cast<size_t>(at - data_) : 0;
   if (auto problem = read_distribution(info, node, c, &u.dist)) {
     note_problem("fact " + info.decl.name + " " + *problem, at, error);
     return Result::kCaseError;

@@ -48,6 +48,8 @@ CaseInput read_one(JsonCaseParser& parser, std::string* buffer, std::string_view
       std::string_view kept = c.keep(std::string_view(v.string, v.length));
       v.string = kept.data();
     }
+  // Each uncertain fact on the line of its key, for a refusal's position.
+  for (UncertainFact& u : c.uncertain) u.line = line + count_newlines(text.substr(offset), u.offset);
   c.id = in.id;
   c.source = label + ":" + std::to_string(line);
   in.value = std::move(c);
