@@ -25,6 +25,7 @@
 
 #include "service/batch.h"
 #include "io/case_reader.h"
+#include "io/distribution_reader.h"
 #include "policy/evaluator.h"
 #include "io/json_text.h"
 #include "service/policy_store.h"
@@ -154,6 +155,7 @@ class Engine {
     py::gil_scoped_release nogil;
     const Policy& policy = *snap_->policy;
     std::vector<CaseInput> cases = read_cases(text, "<dict>", policy.schema());
+    refuse_uncertain(&cases, policy.schema(), "the Python engine decides sure values only: use `insource decide --simulate N`");
     if (cases.size() != 1)
       throw EngineError{"CaseError", "case", "<dict>: one case expected, " + std::to_string(cases.size()) + " read"};
     CaseInput& in = cases[0];

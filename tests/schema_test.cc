@@ -177,6 +177,7 @@ std::map<std::string, std::set<std::string>> loader_keys() {
                         : contains(where, "\"criterion \"") ? "criterion"
                         : contains(where, "\"thresholds\"") ? "thresholds"
                         : contains(where, "\"override\"")   ? "override"
+                        : contains(where, "\"weight range of \"") ? "weight range"
                                                             : "unknown: " + where;
     std::set<std::string> keys;
     for (auto w = std::sregex_iterator(list.begin(), list.end(), word); w != std::sregex_iterator(); ++w) keys.insert((*w)[1]);
@@ -189,13 +190,15 @@ std::map<std::string, std::set<std::string>> loader_keys() {
 TEST(Schema, RulesSchemaHasExactlyTheLoadersKeys) {
   json s = schema("schema.json");
   auto loader = loader_keys();
-  ASSERT_EQ(loader.size(), 5u) << "a check_keys call was added to or removed from rules.cc: map it to the schema here";
+  ASSERT_EQ(loader.size(), 6u) << "a check_keys call was added to or removed from rules.cc: map it to the schema here";
   const json& p = s["properties"];
   EXPECT_EQ(loader["root"], keys_of(p));
   EXPECT_EQ(loader["fact"], keys_of(p["facts"]["additionalProperties"]["oneOf"][1]["properties"]));
   EXPECT_EQ(loader["criterion"], keys_of(p["criteria"]["additionalProperties"]["properties"]));
   EXPECT_EQ(loader["thresholds"], keys_of(p["thresholds"]["properties"]));
   EXPECT_EQ(loader["override"], keys_of(p["overrides"]["items"]["properties"]));
+  EXPECT_EQ(loader["weight range"],
+            keys_of(p["criteria"]["additionalProperties"]["properties"]["weight"]["oneOf"][1]["properties"]));
   // Verdicts and fact types as the engine knows them.
   std::set<std::string> verdicts;
   for (int i = 0; i < kVerdictCount; ++i) verdicts.insert(std::string(verdict_name(static_cast<Verdict>(i))));

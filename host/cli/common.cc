@@ -3,9 +3,11 @@
 #include <nlohmann/json.hpp>
 
 #include "io/case_reader.h"
+#include "io/distribution_reader.h"
 
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "policy/input_limits.h"
 #include "io/json_text.h"
@@ -107,13 +109,15 @@ bool read_input_file(const std::string& file, const InputLimits& limits, std::st
 }
 
 bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::vector<std::string>& files,
-                       const InputLimits& limits, bool json,
-                       const std::function<void(const CaseFacts&, const Decision&)>& emit) {
+                       const InputLimits& limits, bool json, const SimulationOptions* simulate,
+                       const DecisionSink& emit) {
   Evaluator evaluator(policy);
   Decision d;
   bool any_failed = false;
   for (const std::string& file : files) {
-    for (CaseInput& in : read_case_file(file, policy->schema(), limits)) {
+    std::vector<CaseInput> inputs = read_case_file(file, policy->schema(), limits);
+    if (!simulate) refuse_uncertain(&inputs, policy->schema(), kSimulateToDecide);
+    for (CaseInput& in : inputs) {
       if (!in.value) {
         any_failed = true;
         std::cerr << "insource: " << in.error << "\n";
@@ -127,17 +131,41 @@ bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::v
         }
         continue;
       }
-      evaluator.decide(*in.value, &d, true);
-      if (d.failed) {
+      std::optional<Simulation> sim;
+      if (simulate) sim = insource::simulate(policy, *in.value, *simulate);
+      const Decision& decided = sim ? sim->likely : d;
+      if (!sim) evaluator.decide(*in.value, &d, true);
+      if (decided.failed) {
         any_failed = true;
         // Named like every other case error: where the case is, then the case.
-        std::cerr << "insource: " << in.value->source << ": case " << in.value->id << ": " << d.error << "\n";
+        std::cerr << "insource: " << in.value->source << ": case " << in.value->id << ": " << decided.error << "\n";
       }
-      emit(*in.value, d);
+      emit(*in.value, decided, sim ? &*sim : nullptr);
     }
   }
   std::cout.flush();
   return any_failed;
+}
+
+const SimulationOptions* SimulateFlags::options() {
+  if (draws == 0) return nullptr;
+  resolved.draws = draws;
+  resolved.seed = seed;
+  resolved.jobs = jobs;
+  return &resolved;
+}
+
+void add_simulate_options(CLI::App* cmd, SimulateFlags* f) {
+  cmd->add_option("--simulate", f->draws,
+                  "Monte Carlo over the case's uncertain facts and the rules' weight ranges: N draws (e.g. 10000); "
+                  "reports each verdict's probability, the total's quantiles and the inputs that drive the outcome")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{100000000}))
+      ->type_name("N");
+  cmd->add_option("--seed", f->seed, "The simulation's seed (default 1): the same seed gives the same result")
+      ->type_name("S");
+  cmd->add_option("--jobs", f->jobs, "Threads for the simulation (default 1); the result does not depend on it")
+      ->check(CLI::Range(1u, 256u))
+      ->type_name("N");
 }
 
 }  // namespace insource::cli

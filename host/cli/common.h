@@ -15,6 +15,7 @@
 #include "policy/load_policy.h"
 #include "policy/policy.h"
 #include "service/policy_store.h"
+#include "tools/simulate.h"
 
 namespace insource::cli {
 
@@ -56,9 +57,26 @@ PolicySource policy_source_of(const EngineOptions& o);
 // gets each case decided (including failed decisions, for JSON records).
 // Returns true when some case failed.
 // The files are read under `limits`.
+//
+// With `simulate` (decide/explain --simulate N), each case is simulated
+// (tools/simulate.h): `emit` gets the decision at the most likely values and
+// the simulation. Without it, a case with uncertain facts is refused, at the
+// first one's position.
+using DecisionSink = std::function<void(const CaseFacts&, const Decision&, const Simulation*)>;
 bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::vector<std::string>& files,
-                       const InputLimits& limits, bool json,
-                       const std::function<void(const CaseFacts&, const Decision&)>& emit);
+                       const InputLimits& limits, bool json, const SimulationOptions* simulate,
+                       const DecisionSink& emit);
+
+// --simulate N, --seed S and --jobs N, for decide and explain.
+struct SimulateFlags {
+  uint64_t draws = 0;  // 0: no simulation
+  uint64_t seed = 1;
+  unsigned jobs = 1;
+  // The options, or null when --simulate was not given.
+  const SimulationOptions* options();
+  SimulationOptions resolved;
+};
+void add_simulate_options(CLI::App* cmd, SimulateFlags* f);
 
 // Reads a whole input file ("-" is standard input) within limits.max_file_bytes
 // into *text; prints why not (naming the file) and returns false when it cannot.

@@ -6,6 +6,7 @@
 #include "policy/evaluator.h"
 #include "tools/explain.h"
 #include "io/json_text.h"
+#include "tools/simulate_report.h"
 
 namespace insource::cli {
 
@@ -15,23 +16,29 @@ struct ExplainOptions {
   EngineOptions engine;
   std::string level = "full";
   std::string format = "text";
+  SimulateFlags simulate;
   std::vector<std::string> cases;
 };
 
-int run_explain(const ExplainOptions& o) {
+int run_explain(ExplainOptions& o) {
   auto policy = load_engine(o.engine);
   if (!policy) return kExitUsage;
   const ExplainLevel level = *parse_explain_level(o.level);
   const bool json = o.format == "json";
   bool first = true;
-  bool failed = decide_case_files(policy, o.cases, o.engine.limits, json, [&](const CaseFacts& c, const Decision& d) {
+  auto emit = [&](const CaseFacts& c, const Decision& d, const Simulation* sim) {
     if (json) {
-      std::cout << json_text(explain_json(*policy, c, d, level)) << "\n";
+      nlohmann::ordered_json j = explain_json(*policy, c, d, level);
+      if (sim) j["simulation"] = simulation_json(*sim);
+      std::cout << json_text(j) << "\n";
     } else if (!d.failed) {
+      // With --simulate, the explanation is of the verdict at the most likely values.
       std::cout << (first || level == ExplainLevel::kBrief ? "" : "\n") << explain_text(*policy, c, d, level);
+      if (sim) std::cout << (level == ExplainLevel::kBrief ? "" : "\n") << simulation_text(*sim);
       first = false;
     }
-  });
+  };
+  bool failed = decide_case_files(policy, o.cases, o.engine.limits, json, o.simulate.options(), emit);
   return failed ? kExitFailed : kExitOk;
 }
 
@@ -49,6 +56,7 @@ void register_explain(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"brief", "full", "trace"}));
   cmd->add_option("--format", o->format, "text (for people) or json (one object per case, a line each)")
       ->check(CLI::IsMember({"text", "json"}));
+  add_simulate_options(cmd, &o->simulate);
   cmd->add_option("cases", o->cases, "Case files (YAML or JSON; - for standard input)")->required()->type_name("CASE");
   cmd->callback([o, exit_code]() { *exit_code = run_explain(*o); });
 }

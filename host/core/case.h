@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/uncertainty.h"
 #include "core/value.h"
 
 namespace insource {
@@ -23,6 +24,10 @@ struct CaseFacts {
   std::string title;
   std::string source;                // where it came from, for messages: "file.yaml" or "file.jsonl:12"
   std::vector<insource_value> facts;  // by slot; kAbsent where the case says nothing
+  // Facts given as distributions (issue 13), in slot order; their slots hold
+  // the most likely value. Only `decide --simulate` (and explain, serve with
+  // simulate) decide such a case; every other front end refuses it.
+  std::vector<UncertainFact> uncertain;
 
   // Stores a string for the case's lifetime and returns a view of it.
   std::string_view keep(std::string_view s) { return strings_.emplace_back(s); }

@@ -6,8 +6,10 @@
 #include "io/case_reader.h"
 #include "io/json_text.h"
 #include "io/report.h"
+#include "io/distribution_reader.h"
 #include "tools/margins.h"
 #include "tools/report_html.h"
+#include "tools/simulate_report.h"
 
 namespace insource::server {
 
@@ -25,9 +27,14 @@ void Server::Impl::decide_one(ThreadEngine& te, const PolicySnapshot& snap, cons
                               std::string case_text, std::vector<Answer>* answers) {
   const std::optional<ExplainLevel>& explain = ask.explain;
   const bool margins = ask.margins;
+  const SimulationOptions* simulate = ask.simulate ? &*ask.simulate : nullptr;
   const Policy& p = *snap.policy;
-  Decision& d = te.decision;
-  te.evaluator->decide(c, &d, true);
+  // ?simulate=N: the record is the decision at the most likely values, with
+  // the simulation added; the draws use this thread's evaluator.
+  std::optional<Simulation> sim;
+  if (simulate) sim = insource::simulate(snap.policy, c, *simulate, te.evaluator.get());
+  Decision& d = sim ? sim->likely : te.decision;
+  if (!sim) te.evaluator->decide(c, &d, true);
   Answer a;
   a.id = decision_id(next_id.fetch_add(1, std::memory_order_relaxed));
   a.failed = d.failed;
@@ -35,6 +42,7 @@ void Server::Impl::decide_one(ThreadEngine& te, const PolicySnapshot& snap, cons
   for (size_t i = 0; i < d.criteria.size() && i < p.criteria().size(); ++i)
     if (d.criteria[i].fault) a.faulty.push_back(p.criteria()[i].name);
   json rec = decision_json(p, c, d);
+  if (sim) rec["simulation"] = simulation_json(*sim);
   a.log_record = json_text(rec);
   if (!explain && !margins && !ask.html && ask.what_if.is_null()) {
     // The record with the two fields spliced in before its closing brace
@@ -43,7 +51,8 @@ void Server::Impl::decide_one(ThreadEngine& te, const PolicySnapshot& snap, cons
     a.response.pop_back();
     a.response += ",\"decision_id\":\"" + a.id + "\",\"rules_revision\":\"" + snap.revision + "\"}";
   } else {
-    json j = explain ? explain_json(p, c, d, *explain) : std::move(rec);
+    json j = explain ? explain_json(p, c, d, *explain) : rec;
+    if (sim && explain) j["simulation"] = simulation_json(*sim);
     // full and trace explanations carry the margins already.
     if (margins && !d.failed && (!explain || *explain == ExplainLevel::kBrief))
       j["margins"] = margins_json(p, compute_margins(p, c, d));
@@ -69,6 +78,19 @@ void Server::Impl::decide(const httplib::Request& req, httplib::Response& res, c
   DecideAsk ask;
   std::optional<ExplainLevel>& explain = ask.explain;
   std::string what_if_text;
+  SimulationOptions sim_options;
+  bool simulating = false;
+  auto read_count = [](const std::string& v, uint64_t max, uint64_t* out) {
+    uint64_t n = 0;
+    if (v.empty() || v.size() > 20) return false;
+    for (char ch : v) {
+      if (ch < '0' || ch > '9') return false;
+      n = n * 10 + static_cast<uint64_t>(ch - '0');
+      if (n > max) return false;
+    }
+    *out = n;
+    return true;
+  };
   for (const auto& [k, v] : req.params) {
     if (k == "explain") {
       explain = parse_explain_level(v);
@@ -82,11 +104,24 @@ void Server::Impl::decide(const httplib::Request& req, httplib::Response& res, c
         return send_error(res, 400, ErrorKind::kBadRequest, "html must be true or false, not '" + v + "'");
     } else if (k == "what_if") {
       what_if_text = v;
+    } else if (k == "simulate") {
+      // At most a million draws a case: a request must not hold a worker for
+      // minutes. `?simulate` alone is the CLI's suggested 10,000.
+      if (v.empty()) sim_options.draws = 10000;
+      else if (!read_count(v, 1000000, &sim_options.draws) || sim_options.draws == 0)
+        return send_error(res, 400, ErrorKind::kBadRequest,
+                          "simulate must be a number of draws from 1 to 1000000, not '" + v + "'");
+      simulating = true;
+    } else if (k == "seed") {
+      if (!read_count(v, UINT64_MAX / 10, &sim_options.seed))
+        return send_error(res, 400, ErrorKind::kBadRequest, "seed must be a whole number, not '" + v + "'");
     } else {
       return send_error(res, 400, ErrorKind::kBadRequest,
-                        "unknown query parameter '" + k + "' (/v1/decide takes explain, margins, html and what_if)");
+                        "unknown query parameter '" + k +
+                            "' (/v1/decide takes explain, margins, html, what_if, simulate and seed)");
     }
   }
+  if (simulating) ask.simulate = sim_options;  // the seed may come after ?simulate
   std::string body;
   if (!read_body(req, res, reader, o.max_body_bytes, &body)) return;
   const size_t n = body.size();
@@ -113,6 +148,7 @@ void Server::Impl::decide(const httplib::Request& req, httplib::Response& res, c
   const bool is_array = first != std::string_view::npos && text[first] == '[';
   std::vector<CaseInput> inputs;
   read_json_text(text, "request", policy.schema(), 1, &inputs);
+  if (!simulating) refuse_uncertain(&inputs, policy.schema(), "decide it with ?simulate=N (or give a plain value)");
   if (inputs.empty() && !is_array)
     return send_error(res, 400, ErrorKind::kParse,
                       "the request body is empty: send a case as a JSON object, or a JSON array of cases");

@@ -37,6 +37,7 @@
 #include "service/batch.h"
 #include "service/decision_log.h"
 #include "tools/explain.h"
+#include "tools/simulate.h"
 
 namespace insource::server {
 
@@ -149,6 +150,7 @@ struct Server::Impl {
     bool margins = false;
     bool html = false;  // the case's section of the HTML report (tools/report_html.h) in "html"
     json what_if;       // null, or the what-if the policy was moved by (echoed back)
+    std::optional<SimulationOptions> simulate;  // ?simulate=N: decided by simulation
   };
   void count_answer(const Answer& a);
   void decide_one(ThreadEngine& te, const PolicySnapshot& snap, const CaseFacts& c, const DecideAsk& ask,

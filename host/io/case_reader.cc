@@ -10,6 +10,7 @@
 #include <iostream>
 #include <set>
 
+#include "io/distribution_reader.h"
 #include "io/json_case_parser.h"
 #include "io/yaml_documents.h"
 #include "policy/input_limits.h"
@@ -136,7 +137,14 @@ class CaseBuilder {
       if (!seen.insert(key).second) fail(it->first, "fact '" + prefix + key + "' is given twice");
       std::string name = prefix + key;
       const YAML::Node v = it->second;  // a copy: the iterator's pair is a temporary
-      if (v.IsMap()) {
+      if (v.IsMap() && schema_.find(name)) {
+        // A map where a fact is expected: the fact given as a distribution.
+        try {
+          set_distribution(it->first, name, v, c);
+        } catch (CaseProblem& p) {
+          fact_problems_.push_back(std::move(p));
+        }
+      } else if (v.IsMap()) {
         flatten(v, name + ".", depth + 1, c);
       } else {
         // Every bad fact of the case is reported, not only the first: a
@@ -173,6 +181,53 @@ class CaseBuilder {
     }
     if (auto problem = schema_.check(*slot, value)) fail(v, "fact " + name + " " + *problem);
     c->facts[*slot] = value;
+  }
+
+  void set_distribution(const YAML::Node& key, const std::string& name, const YAML::Node& v, CaseFacts* c) {
+    const uint32_t slot = *schema_.find(name);
+    if (c->facts[slot].type != INSOURCE_ABSENT) fail(key, "fact " + name + " is given twice");
+    UncertainFact u;
+    u.slot = slot;
+    SourcePos at = pos_of(v, label_);
+    u.line = at.line > 0 ? at.line + line_offset_ : 0;
+    u.column = at.column;
+    if (auto problem = read_distribution(schema_.at(slot), dist_node(v, 0), c, &u.dist)) fail(v, "fact " + name + " " + *problem);
+    c->facts[slot] = u.dist.most_likely();
+    // In slot order, whatever order the file gives them in: a draw's values
+    // then do not depend on how the case was written.
+    auto where = std::find_if(c->uncertain.begin(), c->uncertain.end(), [&](const UncertainFact& f) { return f.slot > slot; });
+    c->uncertain.insert(where, std::move(u));
+  }
+
+  DistNode dist_node(const YAML::Node& n, int depth) {
+    DistNode out;
+    if (depth > 4) {
+      out.what = "a value nested too deep";
+      return out;
+    }
+    if (n.IsMap()) {
+      out.kind = DistNode::Kind::kMap;
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        if (!it->first.IsScalar()) fail(it->first, "a key in a distribution must be a string");
+        const std::string k = it->first.Scalar();
+        for (const std::string& seen : out.keys)
+          if (seen == k) fail(it->first, "key '" + k + "' is given twice");
+        out.keys.push_back(k);
+        out.items.push_back(dist_node(it->second, depth + 1));
+      }
+    } else if (n.IsSequence()) {
+      out.kind = DistNode::Kind::kList;
+      for (const YAML::Node& item : n) out.items.push_back(dist_node(item, depth + 1));
+    } else {
+      YamlScalar s = read_scalar(n);
+      if (s.kind == YamlScalar::Kind::kNumber) {
+        out.kind = DistNode::Kind::kNumber;
+        out.number = s.number;
+      } else {
+        out.what = s.kind == YamlScalar::Kind::kNull ? "null" : "\"" + s.text + "\"";
+      }
+    }
+    return out;
   }
 
   const FactSchema& schema_;

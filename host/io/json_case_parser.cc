@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "io/case_reader.h"
+#include "io/distribution_reader.h"
 
 namespace insource {
 
@@ -269,6 +270,7 @@ std::string JsonCaseParser::path_name(std::string_view last) const {
 
 JsonCaseParser::Result JsonCaseParser::parse(const char* data, size_t len, size_t capacity, CaseFacts* c,
                                              std::string* error) {
+  if (distributions_) c->uncertain.clear();
   if (parse_fast(data, len, capacity, c)) return Result::kOk;
   // Something is off (or merely unusual, such as a numeric id or an escaped
   // key): read the record again, carefully, to accept it or say what is wrong.
@@ -409,6 +411,7 @@ JsonCaseParser::Result JsonCaseParser::diagnose(const char* data, size_t len, si
   c->id.clear();
   c->title.clear();
   c->facts.assign(fact_count_, make_absent());
+  c->uncertain.clear();
   path_.clear();
   data_ = data;
   fact_failed_ = false;
@@ -606,8 +609,12 @@ void JsonCaseParser::note_problem(std::string message, const char* at, std::stri
       break;
     }
     case od::json_type::null: return fail("is null; leave it out if it is unknown");
-    case od::json_type::array:
     case od::json_type::object:
+      if (distributions_) return read_distribution_value(v, slot, at, c, error);
+      if (info.decl.type != Type::kString || !info.decl.allowed.empty())
+        return fail(std::string("is given as a distribution; ") + kBatchSureOnly);
+      [[fallthrough]];
+    case od::json_type::array:
       return fail(std::string("must be a ") + type_name(info.decl.type) + ", not " + describe_json(v));
   }
   // The common case, a value of the right type within its bounds, is checked
@@ -621,6 +628,81 @@ void JsonCaseParser::note_problem(std::string message, const char* at, std::stri
   if (!fine) {
     if (auto problem = schema_.check(slot, value)) return fail(*problem);
   }
+  return Result::kOk;
+}
+
+namespace {
+
+// A JSON value inside a distribution, as read_distribution() checks it.
+simdjson::error_code dist_node(od::value v, int depth, DistNode* out) {
+  od::json_type t;
+  if (auto e = v.type().get(t)) return e;
+  if (depth > 4) {
+    out->what = "a value nested too deep";
+    return simdjson::SUCCESS;
+  }
+  switch (t) {
+    case od::json_type::number: {
+      out->kind = DistNode::Kind::kNumber;
+      return v.get_double().get(out->number);
+    }
+    case od::json_type::object: {
+      out->kind = DistNode::Kind::kMap;
+      od::object obj;
+      if (auto e = v.get_object().get(obj)) return e;
+      for (auto field_result : obj) {
+        od::field field;
+        if (auto e = std::move(field_result).get(field)) return e;
+        std::string_view key;
+        if (auto e = field.unescaped_key().get(key)) return e;
+        out->keys.emplace_back(key);
+        out->items.emplace_back();
+        if (auto e = dist_node(field.value(), depth + 1, &out->items.back())) return e;
+      }
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::array: {
+      out->kind = DistNode::Kind::kList;
+      od::array arr;
+      if (auto e = v.get_array().get(arr)) return e;
+      for (auto item : arr) {
+        od::value iv;
+        if (auto e = item.get(iv)) return e;
+        out->items.emplace_back();
+        if (auto e = dist_node(iv, depth + 1, &out->items.back())) return e;
+      }
+      return simdjson::SUCCESS;
+    }
+    default: out->what = describe_json(v); return simdjson::SUCCESS;
+  }
+}
+
+}  // namespace
+
+JsonCaseParser::Result JsonCaseParser::read_distribution_value(od::value& v, uint32_t slot, const char* at,
+                                                               CaseFacts* c, std::string* error) {
+  const FactInfo& info = schema_.at(slot);
+  DistNode node;
+  if (auto e = dist_node(v, 0, &node)) {
+    *error = std::string("invalid JSON: ") + simdjson::error_message(e);
+    return Result::kParseError;
+  }
+  for (size_t i = 0; i < node.keys.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (node.keys[i] == node.keys[j]) {
+        note_problem("fact " + info.decl.name + " is given as a distribution with the key '" + node.keys[i] + "' twice", at, error);
+        return Result::kCaseError;
+      }
+  UncertainFact u;
+  u.slot = slot;
+  u.offset = at && data_ && at >= data_ ? static_cast<size_t>(at - data_) : 0;
+  if (auto problem = read_distribution(info, node, c, &u.dist)) {
+    note_problem("fact " + info.decl.name + " " + *problem, at, error);
+    return Result::kCaseError;
+  }
+  c->facts[slot] = u.dist.most_likely();
+  auto where = std::find_if(c->uncertain.begin(), c->uncertain.end(), [&](const UncertainFact& f) { return f.slot > slot; });
+  c->uncertain.insert(where, std::move(u));
   return Result::kOk;
 }
 

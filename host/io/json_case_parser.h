@@ -32,6 +32,12 @@ class JsonCaseParser {
   // was read before the problem).
   Result parse(const char* data, size_t len, size_t capacity, CaseFacts* c, std::string* error);
 
+  // Whether a fact may be given as a distribution (issue 13: a map where a
+  // number, level or bool is expected), read into CaseFacts::uncertain. Off
+  // by default: batch decides sure values only and refuses such a case (its
+  // fast path never looks: a map fails it and the careful path says why).
+  void accept_distributions(bool on) { distributions_ = on; }
+
   // A problem with a case after the first: on kCaseError, `error` holds the
   // first one and these the rest, so one run shows every bad fact. `offset`
   // is the byte (from `data`) where its key starts, for its line.
@@ -72,6 +78,8 @@ class JsonCaseParser {
   Result read_value(simdjson::ondemand::value& v, simdjson::ondemand::json_type t, uint32_t slot, const char* at,
                     CaseFacts* c, std::string* error);
   static bool allowed(const std::vector<std::string>& values, std::string_view s);
+  Result read_distribution_value(simdjson::ondemand::value& v, uint32_t slot, const char* at, CaseFacts* c,
+                                 std::string* error);
   // Records a problem with one fact and lets the walk go on: the first one
   // goes to *error, the others to more_.
   void note_problem(std::string message, const char* at, std::string* error);
@@ -107,6 +115,7 @@ class JsonCaseParser {
   size_t fact_count_ = 0;
   const char* data_ = nullptr;  // of the parse being diagnosed
   bool fact_failed_ = false;    // a note_problem() in this parse
+  bool distributions_ = false;  // accept_distributions()
   size_t first_offset_ = 0;
   std::vector<Problem> more_;
 };

@@ -48,6 +48,8 @@ CaseInput read_one(JsonCaseParser& parser, std::string* buffer, std::string_view
       std::string_view kept = c.keep(std::string_view(v.string, v.length));
       v.string = kept.data();
     }
+  // Each uncertain fact on the line of its key, for a refusal's position.
+  for (UncertainFact& u : c.uncertain) u.line = line + count_newlines(text.substr(offset), u.offset);
   c.id = in.id;
   c.source = label + ":" + std::to_string(line);
   in.value = std::move(c);
@@ -70,6 +72,7 @@ void read_json_lines(std::string_view text, const std::string& label, const Fact
                      std::vector<CaseInput>* out) {
   const size_t from = out->size();
   JsonCaseParser parser(schema);
+  parser.accept_distributions(true);
   std::string buffer;
   size_t start = 0;
   int line = first_line;
@@ -93,6 +96,7 @@ void read_json_value(std::string_view text, const std::string& label, const Fact
   if (first == std::string_view::npos) return;
   const int line0 = first_line + count_newlines(text, first);
   JsonCaseParser parser(schema);
+  parser.accept_distributions(true);
   std::string buffer;
   if (text[first] != '[') {
     // One case: read as a JSON Lines record is, whatever lines it spans.

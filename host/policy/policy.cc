@@ -49,6 +49,8 @@ class Binder {
       CriterionBinding b;
       b.name = rc.name;
       b.weight = rc.weight;
+      b.weight_low = rc.weight_range ? rc.weight_low : rc.weight;
+      b.weight_high = rc.weight_range ? rc.weight_high : rc.weight;
       b.on_error = rc.on_error;
       b.pos = rc.pos;
       b.plugin = plugin;

@@ -18,7 +18,10 @@ namespace insource {
 
 struct CriterionBinding {
   std::string name;
-  double weight = 0.0;
+  double weight = 0.0;  // a range's midpoint
+  // The range `decide --simulate` draws the weight from (both `weight` when
+  // the rules give one number).
+  double weight_low = 0.0, weight_high = 0.0;
   SourcePos pos;
   std::shared_ptr<const LoadedPlugin> plugin;
   std::vector<ParamValue> params;  // one per declared parameter, rules' value or default

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -144,6 +145,40 @@ class FileReader {
     return false;
   }
 
+  // `weight: {low: L, high: H}`: a range a simulation draws from; the
+  // midpoint is the weight everywhere else (check, diff, explain, decide).
+  bool read_weight_range(const YAML::Node& w, RuleCriterion* c) {
+    const std::string what = "the weight range of " + c->name;
+    check_keys(w, {"low", "high"}, "weight range of " + c->name);  // "unknown key ... in the weight range of cost"
+    if (!w["low"] || !w["high"]) {
+      error(w, what + " needs both low and high, like {low: 0.2, high: 0.4}");
+      return false;
+    }
+    double low = 0, high = 0;
+    if (!read_number(w["low"], what + "'s low", &low) || !read_number(w["high"], what + "'s high", &high)) return false;
+    if (low < 0) {
+      error(w["low"], what + "'s low must not be negative");
+      return false;
+    }
+    if (low > high) {
+      error(w, what + ": low " + format_number(low) + " is above high " + format_number(high));
+      return false;
+    }
+    c->weight_range = true;
+    c->weight_low = low;
+    c->weight_high = high;
+    // The midpoint to 12 significant digits: (0.2 + 0.4) / 2 is 0.30000000000000004
+    // in binary, and an author who writes that range means 0.3.
+    c->weight = std::stod(format_number_digits((low + high) / 2, 12));
+    return true;
+  }
+
+  static std::string format_number_digits(double v, int digits) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    return buf;
+  }
+
   bool read_number(const YAML::Node& n, const std::string& what, double* out) {
     std::string problem;
     if (read_yaml_finite_number(n, out, &problem)) return true;
@@ -236,7 +271,9 @@ class FileReader {
       if (auto w = v["weight"]) {
         c.c.weight_pos = pos(w);
         c.has_weight = true;  // even when invalid: it is reported here, not again as missing
-        if (read_number(w, "the weight of " + c.c.name, &c.c.weight)) {
+        if (w.IsMap()) {
+          if (!read_weight_range(w, &c.c)) c.c.weight = -1.0;
+        } else if (read_number(w, "the weight of " + c.c.name, &c.c.weight)) {
           if (c.c.weight < 0) error(w, "the weight of " + c.c.name + " must not be negative");
         } else {
           c.c.weight = -1.0;  // marks it unusable for the binder
@@ -509,7 +546,10 @@ class Resolver {
         continue;
       }
       // The child's params add to and replace the parent's.
-      if (c.has_weight) have->weight = c.c.weight, have->weight_pos = c.c.weight_pos;
+      if (c.has_weight) {
+        have->weight = c.c.weight, have->weight_pos = c.c.weight_pos;
+        have->weight_range = c.c.weight_range, have->weight_low = c.c.weight_low, have->weight_high = c.c.weight_high;
+      }
       if (c.c.on_error.written) have->on_error = c.c.on_error;
       if (!c.c.sha256.empty()) have->sha256 = c.c.sha256, have->sha256_pos = c.c.sha256_pos;
       if (c.c.isolate_written) have->isolate = c.c.isolate, have->isolate_written = true;

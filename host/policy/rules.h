@@ -45,8 +45,12 @@ std::string fault_policy_name(const FaultPolicy& f);
 struct RuleCriterion {
   std::string name;
   SourcePos pos;
-  double weight = 0.0;
+  double weight = 0.0;  // a range's midpoint: the weight whenever no simulation draws it
   SourcePos weight_pos;
+  // `weight: {low: 0.2, high: 0.4}` (issue 13): `decide --simulate` draws the
+  // weight uniformly from [low, high]; everything else uses the midpoint.
+  bool weight_range = false;
+  double weight_low = 0.0, weight_high = 0.0;
   std::vector<RuleParam> params;
   FaultPolicy on_error;
   std::string sha256;  // a pin: the plugin file's SHA-256 (64 lower-case hex digits), or empty

@@ -18,6 +18,7 @@
 
 #include "io/case_reader.h"
 #include "io/csv_cases.h"
+#include "io/distribution_reader.h"
 #include "io/json_case_parser.h"
 #include "io/json_text.h"
 #include "io/record_format.h"
@@ -370,6 +371,7 @@ class Worker {
       }
       inputs_.clear();
       read_yaml_document(piece.text, o_.label, policy_->schema(), static_cast<int>(line), o_.limits, &inputs_);
+      refuse_uncertain(&inputs_, policy_->schema(), kBatchSureOnly);
       for (CaseInput& in : inputs_) {
         const uint64_t at = in.line > 0 ? static_cast<uint64_t>(in.line) : line;
         if (out_of_time(c, at)) continue;

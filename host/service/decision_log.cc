@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "io/case_reader.h"
+#include "io/distribution_reader.h"
 #include "policy/evaluator.h"
 #include "io/json_case_parser.h"
 #include "io/host_output.h"
@@ -213,6 +214,7 @@ ReplaySummary replay_decision_log(std::istream& log, const std::shared_ptr<const
     if (auto it = cj.find("id"); it != cj.end()) diff.case_id = show(*it);
 
     auto inputs = read_cases(json_text(cj), "log line " + std::to_string(lineno), policy->schema(), 1, CaseFormat::kJson);
+    refuse_uncertain(&inputs, policy->schema(), "replay decides sure values only");
     ++sum.replayed;
     if (inputs.size() != 1 || !inputs[0].value) {
       diff.changes.push_back("the case cannot be read now: " +

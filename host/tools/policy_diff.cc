@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "io/case_reader.h"
+#include "io/distribution_reader.h"
 #include "io/report.h"
 
 namespace insource {
@@ -76,8 +77,22 @@ std::vector<std::string> policy_changes(const Policy& a, const Policy& b) {
       continue;
     }
     const CriterionBinding& cb = b.criteria()[static_cast<size_t>(k)];
-    if (ca.weight != cb.weight)
-      out.push_back("weight of " + ca.name + ": " + weight_text(ca.weight) + " -> " + weight_text(cb.weight));
+    // A range shows as [low, high] (midpoint): its midpoint decides here, the
+    // range only in a simulation, and a change to either is a change.
+    auto range_text = [](const CriterionBinding& c) {
+      if (c.weight_low == c.weight_high) return weight_text(c.weight);
+      // Appended piece by piece: GCC 12 warns (-Wrestrict, falsely) on the chain of operator+.
+      std::string out = "[";
+      out += weight_text(c.weight_low);
+      out += ", ";
+      out += weight_text(c.weight_high);
+      out += "] (midpoint ";
+      out += weight_text(c.weight);
+      out += ")";
+      return out;
+    };
+    if (ca.weight != cb.weight || ca.weight_low != cb.weight_low || ca.weight_high != cb.weight_high)
+      out.push_back("weight of " + ca.name + ": " + range_text(ca) + " -> " + range_text(cb));
     if (params_text(ca) != params_text(cb))
       out.push_back("params of " + ca.name + ": " + params_text(ca) + " -> " + params_text(cb));
     if (ca.plugin->name() != cb.plugin->name() || ca.plugin->version() != cb.plugin->version())
@@ -138,6 +153,8 @@ PolicyDiff diff_policies(const std::shared_ptr<const Policy>& before, const std:
     // Each policy reads the cases against its own facts.
     std::vector<CaseInput> cb = read_case_file(file, before->schema());
     std::vector<CaseInput> ca = read_case_file(file, after->schema());
+    refuse_uncertain(&cb, before->schema(), "diff compares sure values only");
+    refuse_uncertain(&ca, after->schema(), "diff compares sure values only");
     const size_t n = std::max(cb.size(), ca.size());
     for (size_t i = 0; i < n; ++i) {
       ++out.cases;

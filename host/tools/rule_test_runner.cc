@@ -5,6 +5,7 @@
 #include <map>
 
 #include "io/case_reader.h"
+#include "io/distribution_reader.h"
 #include "io/report.h"
 #include "tools/rule_tests.h"
 
@@ -118,7 +119,10 @@ FileRun run_test_file(const std::string& path, const TestRunOptions& options) {
     std::string problem;
     if (!t.case_file.empty()) {
       auto it = files.find(t.case_file);
-      if (it == files.end()) it = files.emplace(t.case_file, read_case_file(t.case_file, policy->schema(), options.limits)).first;
+      if (it == files.end()) {
+        it = files.emplace(t.case_file, read_case_file(t.case_file, policy->schema(), options.limits)).first;
+        refuse_uncertain(&it->second, policy->schema(), "a rule test decides sure values only");
+      }
       std::vector<CaseInput>& cases = it->second;
       if (cases.empty()) {
         problem = t.case_pos.str() + ": " + t.case_file + " holds no case";
@@ -134,6 +138,7 @@ FileRun run_test_file(const std::string& path, const TestRunOptions& options) {
       }
     } else {
       inline_cases = read_cases(t.case_text, path, policy->schema(), 1, CaseFormat::kAuto, options.limits);
+      refuse_uncertain(&inline_cases, policy->schema(), "a rule test decides sure values only");
       if (inline_cases.size() != 1) {
         problem = t.case_pos.str() + ": case must be exactly one case";
       } else {
