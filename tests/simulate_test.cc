@@ -187,6 +187,21 @@ TEST(Simulate, ReportsTheShapeOfTheIssue) {
   ASSERT_EQ(j["drivers"].size(), 6u);
   for (size_t i = 1; i < j["drivers"].size(); ++i)
     EXPECT_GE(std::fabs(j["drivers"][i - 1]["effect"].get<double>()), std::fabs(j["drivers"][i]["effect"].get<double>()));
+  // The histogram: 20 bins from the lowest to the highest total, one count per
+  // draw with a verdict, each total in the bin its edges say.
+  ASSERT_TRUE(j.contains("histogram"));
+  const auto& edges = j["histogram"]["edges"];
+  const auto& counts = j["histogram"]["counts"];
+  ASSERT_EQ(counts.size(), Simulation::kHistogramBins);
+  ASSERT_EQ(edges.size(), counts.size() + 1);
+  uint64_t in_bins = 0;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    in_bins += counts[i].get<uint64_t>();
+    EXPECT_LT(edges[i].get<double>(), edges[i + 1].get<double>());
+  }
+  EXPECT_EQ(in_bins, s.draws - s.failed);
+  EXPECT_LE(edges.front().get<double>(), j["total"]["p5"].get<double>());
+  EXPECT_GE(edges.back().get<double>(), j["total"]["p95"].get<double>());
   // At the most likely values the case is the candy launch itself (knowledge
   // high, certified, hours 1200, utilization 0.85: below the override's 0.9).
   EXPECT_FALSE(s.likely.failed);

@@ -5,8 +5,11 @@
 
 #include <fstream>
 
+#include "io/case_reader.h"
 #include "io/record_format.h"
 #include "tools/report_html.h"
+#include "tools/simulate.h"
+#include "tools/simulate_report.h"
 #include "test_util.h"
 #include "tools/what_if.h"
 
@@ -87,11 +90,48 @@ TEST(ReportHtml, CaseSectionCarriesTheRecordsNumbers) {
   }
   EXPECT_NE(html.find("data-threshold=\"insource\""), std::string::npos);
   EXPECT_NE(html.find("<table class=\"trace\">"), std::string::npos);
-  // A simulation object, when a caller adds one, is drawn.
-  rec["simulation"] = {{"runs", 100}, {"verdicts", {{"insource", 0.25}, {"hybrid", 0.75}}}, {"totals", {0.1, 0.2, 0.3}}};
-  html = case_section_html(rec, report_policy_of(*p, "rev"));
-  EXPECT_NE(html.find("data-probability=\"0.75\""), std::string::npos);
+}
+
+// A case with uncertain facts: its section draws the simulation's numbers,
+// each as simulation_json wrote it.
+TEST(ReportHtml, CaseSectionDrawsTheSimulation) {
+  auto p = default_policy();
+  std::vector<CaseInput> in =
+      read_case_file(std::string(INSOURCE_SOURCE_DIR) + "/examples/uncertain/candy-launch.yaml", p->schema());
+  ASSERT_EQ(in.size(), 1u);
+  ASSERT_TRUE(in[0].value) << in[0].error;
+  SimulationOptions o;
+  o.draws = 2000;
+  const Simulation sim = simulate(p, *in[0].value, o);
+  auto rec = case_report_record(*p, *in[0].value, sim.likely);
+  rec["simulation"] = simulation_json(sim);
+  const std::string html = case_section_html(rec, report_policy_of(*p, "rev"));
+  auto number = [](double d) {
+    std::string s;
+    append_number(&s, d);
+    return s;
+  };
+  ASSERT_FALSE(rec["simulation"]["probabilities"].empty());
+  for (const auto& [v, prob] : rec["simulation"]["probabilities"].items()) {
+    const auto& iv = rec["simulation"]["intervals"][v];
+    EXPECT_NE(html.find("data-verdict=\"" + v + "\" data-probability=\"" + number(prob.get<double>()) +
+                        "\" data-interval-low=\"" + number(iv[0].get<double>()) + "\" data-interval-high=\"" +
+                        number(iv[1].get<double>()) + "\""),
+              std::string::npos)
+        << v;
+  }
+  EXPECT_NE(html.find("data-p50=\"" + number(sim.p50) + "\""), std::string::npos);
+  EXPECT_NE(html.find("data-mean=\"" + number(sim.mean) + "\""), std::string::npos);
   EXPECT_NE(html.find("svg class=\"chart histogram\""), std::string::npos);
+  for (size_t i = 0; i < sim.histogram_counts.size(); ++i)
+    EXPECT_NE(html.find("data-count=\"" + number(static_cast<double>(sim.histogram_counts[i])) + "\" data-from=\"" +
+                        number(sim.histogram_edges[i]) + "\""),
+              std::string::npos)
+        << "bin " << i;
+  ASSERT_FALSE(sim.drivers.empty());
+  for (const SimulationDriver& d : sim.drivers)
+    EXPECT_NE(html.find("data-fact=\"" + d.input + "\" data-effect=\"" + number(d.effect) + "\""), std::string::npos)
+        << d.input;
 }
 
 TEST(ReportHtml, TextIsEscapedAndTheEmbeddedJsonCannotCloseItsScript) {

@@ -4,8 +4,9 @@
 #include <iostream>
 
 #include "common.h"
-#include "tools/report_html.h"
 #include "plugin_host/sha256.h"
+#include "tools/report_html.h"
+#include "tools/simulate_report.h"
 
 namespace insource::cli {
 
@@ -16,19 +17,23 @@ struct ReportOptions {
   std::vector<std::string> cases;
   std::string output;
   std::string title = "insource decision report";
+  SimulateFlags simulate;  // --simulate N: each case's section adds its simulation
 };
 
-int run_report(const ReportOptions& o) {
+int run_report(ReportOptions& o) {
   auto policy = load_engine(o.engine);
   if (!policy) return kExitUsage;
   const ReportPolicy info = report_policy_of(*policy, sha256_hex(policy->rules().resolved_text));
   std::string body;
   nlohmann::ordered_json records = nlohmann::ordered_json::array();
-  bool failed = decide_case_files(policy, o.cases, o.engine.limits, false, [&](const CaseFacts& c, const Decision& d) {
+  const SimulationOptions* simulate = o.simulate.options();
+  auto emit = [&](const CaseFacts& c, const Decision& d, const Simulation* sim) {
     nlohmann::ordered_json r = case_report_record(*policy, c, d);
+    if (sim) r["simulation"] = simulation_json(*sim);
     body += case_section_html(r, info);
     records.push_back(std::move(r));
-  });
+  };
+  bool failed = decide_case_files(policy, o.cases, o.engine.limits, false, simulate, emit);
   if (records.empty()) {
     std::cerr << "insource: report: no case could be decided, so no report was written\n";
     return kExitFailed;
@@ -52,6 +57,7 @@ void register_report(CLI::App& app, int* exit_code) {
   add_engine_options(cmd, &o->engine);
   cmd->add_option("-o,--output", o->output, "The HTML file to write")->required()->type_name("FILE");
   cmd->add_option("--title", o->title, "The report's title");
+  add_simulate_options(cmd, &o->simulate);
   cmd->add_option("cases", o->cases, "Case files (YAML or JSON; - for standard input)")->required()->type_name("CASE");
   cmd->callback([o, exit_code]() { *exit_code = run_report(*o); });
 }

@@ -59,7 +59,11 @@ void Server::Impl::decide_one(ThreadEngine& te, const PolicySnapshot& snap, cons
     j["decision_id"] = a.id;
     j["rules_revision"] = snap.revision;
     if (!ask.what_if.is_null()) j["what_if"] = ask.what_if;
-    if (ask.html) j["html"] = case_section_html(case_report_record(p, c, d), report_policy_of(p, snap.revision));
+    if (ask.html) {
+      nlohmann::ordered_json r = case_report_record(p, c, d);
+      if (sim) r["simulation"] = simulation_json(*sim);
+      j["html"] = case_section_html(r, report_policy_of(p, snap.revision));
+    }
     a.response = json_text(j);
   }
   if (log) a.log_case = std::move(case_text);

@@ -277,52 +277,85 @@ std::string trace_table(const json& r) {
   return s + "</tbody></table>";
 }
 
+// The "simulation" object of a record (tools/simulate_report.h): each
+// verdict's probability with its 95% interval, the total's quantiles and
+// histogram, and the drivers. Every number drawn is also in a data-
+// attribute, as written in the JSON, for the tests that read them back.
 std::string simulation_html(const json& sim) {
-  std::string s = "<h4>Simulation of the uncertain facts</h4>";
-  if (sim.contains("runs")) s += "<p>" + html_escape(sim["runs"].dump()) + " runs.</p>";
-  if (sim.contains("verdicts") && sim["verdicts"].is_object()) {
+  auto num = [](const json& j, const char* key) { return j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0; };
+  std::string s = "<h3>How sure: the simulation of the uncertain inputs</h3><p>" +
+                  html_escape(sim.value("draws", json(0)).dump()) + " draws, seed " +
+                  html_escape(sim.value("seed", json(0)).dump()) +
+                  "; the verdict above is the one at the most likely values.</p>";
+  const json probs = sim.value("probabilities", json::object());
+  const json intervals = sim.value("intervals", json::object());
+  if (probs.is_object() && !probs.empty()) {
     s += "<table class=\"simulation\"><caption>Verdict probabilities</caption><thead><tr><th scope=\"col\">verdict</th>"
-         "<th scope=\"col\" class=\"num\">probability</th><th scope=\"col\"><span class=\"sr-only\">bar</span></th></tr></thead><tbody>";
-    for (const auto& [v, p] : sim["verdicts"].items()) {
+         "<th scope=\"col\" class=\"num\">probability</th><th scope=\"col\" class=\"num\">95% interval</th>"
+         "<th scope=\"col\"><span class=\"sr-only\">bar with its interval</span></th></tr></thead><tbody>";
+    for (const auto& [v, p] : probs.items()) {
       const double x = p.is_number() ? p.get<double>() : 0.0;
-      s += "<tr" + attr("data-verdict", v) + attr("data-probability", exact(x)) + "><th scope=\"row\">" +
-           verdict_badge(v) + "</th><td class=\"num\">" + fixed(100 * x, 1) + "%</td><td><svg width=\"200\" height=\"12\" "
-           "aria-hidden=\"true\"><rect class=\"bar pos\" x=\"0\" y=\"1\" height=\"10\" width=\"" + fixed(200 * x, 1) +
-           "\"/></svg></td></tr>";
+      double lo = x, hi = x;
+      if (intervals.contains(v) && intervals[v].is_array() && intervals[v].size() == 2 && intervals[v][0].is_number() &&
+          intervals[v][1].is_number())
+        lo = intervals[v][0].get<double>(), hi = intervals[v][1].get<double>();
+      s += "<tr" + attr("data-verdict", v) + attr("data-probability", exact(x)) + attr("data-interval-low", exact(lo)) +
+           attr("data-interval-high", exact(hi)) + "><th scope=\"row\">" + verdict_badge(v) + "</th><td class=\"num\">" +
+           fixed(100 * x, 1) + "%</td><td class=\"num\">" + fixed(100 * lo, 1) + "&ndash;" + fixed(100 * hi, 1) +
+           "%</td><td><svg width=\"200\" height=\"12\" aria-hidden=\"true\"><rect class=\"bar pos\" x=\"0\" y=\"1\" "
+           "height=\"10\" width=\"" + fixed(200 * x, 1) + "\"/><line class=\"whisker\" x1=\"" + fixed(200 * lo, 1) +
+           "\" x2=\"" + fixed(200 * hi, 1) + "\" y1=\"6\" y2=\"6\"/></svg></td></tr>";
     }
     s += "</tbody></table>";
   }
-  // The distribution of the total: a histogram given, or made from the totals.
+  const json total = sim.value("total", json::object());
+  if (total.is_object() && !total.empty()) {
+    s += "<p class=\"quantiles\"" + attr("data-p5", exact(num(total, "p5"))) + attr("data-p50", exact(num(total, "p50"))) +
+         attr("data-p95", exact(num(total, "p95"))) + attr("data-mean", exact(num(total, "mean"))) +
+         ">Weighted total: 90% of the draws between " + fixed(num(total, "p5")) + " and " + fixed(num(total, "p95")) +
+         ", median " + fixed(num(total, "p50")) + ", mean " + fixed(num(total, "mean")) + ".</p>";
+  }
+  // The total's histogram, with p5, p50 and p95 marked.
   std::vector<double> edges, counts;
   if (sim.contains("histogram") && sim["histogram"].is_object()) {
     for (const auto& e : sim["histogram"].value("edges", json::array())) if (e.is_number()) edges.push_back(e.get<double>());
     for (const auto& c : sim["histogram"].value("counts", json::array())) if (c.is_number()) counts.push_back(c.get<double>());
-  } else if (sim.contains("totals") && sim["totals"].is_array() && !sim["totals"].empty()) {
-    std::vector<double> t;
-    for (const auto& x : sim["totals"]) if (x.is_number()) t.push_back(x.get<double>());
-    if (!t.empty()) {
-      const auto [mn, mx] = std::minmax_element(t.begin(), t.end());
-      const double lo = *mn, hi = *mx > *mn ? *mx : *mn + 1e-9;
-      const int n = 20;
-      for (int i = 0; i <= n; ++i) edges.push_back(lo + (hi - lo) * i / n);
-      counts.assign(n, 0);
-      for (double x : t) counts[std::min<size_t>(n - 1, static_cast<size_t>((x - lo) / (hi - lo) * n))] += 1;
-    }
   }
   if (edges.size() == counts.size() + 1 && !counts.empty()) {
     const double peak = *std::max_element(counts.begin(), counts.end());
-    Axis ax{edges.front(), edges.back(), 40, 680};
-    std::string svg = "<svg class=\"chart histogram\" role=\"img\" viewBox=\"0 0 720 140\" width=\"720\" height=\"140\">"
-                      "<title>Distribution of the weighted total over the simulation runs</title>";
+    const double lo = edges.front(), hi = edges.back() > lo ? edges.back() : lo + 1e-9;
+    Axis ax{lo, hi, 40, 680};
+    std::string svg = "<svg class=\"chart histogram\" role=\"img\" viewBox=\"0 0 720 150\" width=\"720\" height=\"150\">"
+                      "<title>Distribution of the weighted total over the draws</title>";
     for (size_t i = 0; i < counts.size(); ++i) {
       const double h = peak > 0 ? 100 * counts[i] / peak : 0;
-      svg += "<rect class=\"bar pos\" x=\"" + fixed(ax.x(edges[i]), 1) + "\" y=\"" + fixed(110 - h, 1) + "\" width=\"" +
-             fixed(std::max(1.0, ax.x(edges[i + 1]) - ax.x(edges[i]) - 1), 1) + "\" height=\"" + fixed(h, 1) + "\"" +
-             attr("data-count", exact(counts[i])) + "/>";
+      const double x0 = ax.x(edges[i]), x1 = ax.x(edges[i + 1]);
+      svg += "<rect class=\"bar pos\" x=\"" + fixed(x0, 1) + "\" y=\"" + fixed(120 - h, 1) + "\" width=\"" +
+             fixed(std::max(1.0, x1 - x0 - 1), 1) + "\" height=\"" + fixed(h, 1) + "\"" + attr("data-count", exact(counts[i])) +
+             attr("data-from", exact(edges[i])) + attr("data-to", exact(edges[i + 1])) + "/>";
     }
-    svg += svg_text(40, 128, fixed(edges.front(), 2), "tick", "middle") +
-           svg_text(680, 128, fixed(edges.back(), 2), "tick", "middle") + "</svg>";
+    for (const char* q : {"p5", "p50", "p95"}) {
+      if (!total.is_object() || !total.contains(q)) continue;
+      const double x = ax.x(std::clamp(num(total, q), lo, hi));
+      svg += "<line class=\"quantile\" x1=\"" + fixed(x, 1) + "\" x2=\"" + fixed(x, 1) + "\" y1=\"14\" y2=\"120\"/>" +
+             svg_text(x, 11, q, "threshold-label", "middle");
+    }
+    svg += svg_text(40, 138, fixed(lo, 2), "tick", "middle") + svg_text(680, 138, fixed(edges.back(), 2), "tick", "middle") +
+           "</svg>";
     s += svg;
+  }
+  const json drivers = sim.value("drivers", json::array());
+  if (drivers.is_array() && !drivers.empty()) {
+    s += "<table class=\"drivers\"><caption>What drives the outcome: the change in the leading verdict's probability "
+         "when the input is fixed at its median</caption><thead><tr><th scope=\"col\">input</th>"
+         "<th scope=\"col\" class=\"num\">effect</th></tr></thead><tbody>";
+    for (const json& d : drivers) {
+      const std::string fact = d.value("fact", "");
+      const double e = num(d, "effect");
+      s += "<tr" + attr("data-fact", fact) + attr("data-effect", exact(e)) + "><th scope=\"row\">" + html_escape(fact) +
+           "</th><td class=\"num\">" + (e >= 0 ? "+" : "") + fixed(100 * e, 1) + " points</td></tr>";
+    }
+    s += "</tbody></table>";
   }
   return s;
 }
@@ -578,6 +611,7 @@ svg .label { fill: var(--ink); } svg .value, svg .tick, svg .abstained { fill: v
 svg .value, svg .threshold-label { paint-order: stroke; stroke: var(--bg); stroke-width: 3px; stroke-linejoin: round; }
 svg .margin line { stroke: var(--accent); stroke-width: 1.5; }
 svg .flip line { stroke: var(--accent); stroke-width: 2; } svg .arrowhead { fill: var(--accent); }
+svg .whisker { stroke: var(--ink); stroke-width: 2; } svg .quantile { stroke: var(--accent); stroke-width: 1.5; stroke-dasharray: 3 3; }
 .histograms { display: flex; flex-wrap: wrap; gap: .5rem 1rem; }
 .histogram { margin: 0; }
 figure { margin: .5rem 0 1rem; }

@@ -37,8 +37,8 @@ ReportPolicy report_policy_of(const Policy& p, const std::string& revision);
 // scores, contributions, rationales and facts, the override trace, the flip
 // margins) plus "margins_words" (the margins as `explain` words them) and
 // "thresholds". A failed case gives its error record. A "simulation" object
-// ({"runs", "verdicts": {verdict: probability}, "totals": [...] or
-// "histogram": {"edges", "counts"}}) added by a caller is drawn too.
+// (tools/simulate_report.h's simulation_json) added by a caller is drawn too:
+// probabilities with intervals, the total's quantiles and histogram, drivers.
 nlohmann::ordered_json case_report_record(const Policy& p, const CaseFacts& c, const Decision& d);
 
 // One case: a <section class="case"> (the verdict, the contribution chart

@@ -205,6 +205,17 @@ Simulation simulate(const std::shared_ptr<const Policy>& policy, const CaseFacts
   s.p5 = quantile(decided, 0.05);
   s.p50 = quantile(decided, 0.50);
   s.p95 = quantile(decided, 0.95);
+  if (!decided.empty()) {
+    const double lo = decided.front(), hi = decided.back();
+    const size_t bins = hi > lo ? Simulation::kHistogramBins : 1;
+    for (size_t b = 0; b <= bins; ++b)
+      s.histogram_edges.push_back(b == bins ? hi : lo + (hi - lo) * static_cast<double>(b) / static_cast<double>(bins));
+    s.histogram_counts.assign(bins, 0);
+    for (double t : decided) {
+      size_t b = hi > lo ? static_cast<size_t>((t - lo) / (hi - lo) * static_cast<double>(bins)) : 0;
+      ++s.histogram_counts[std::min(b, bins - 1)];  // the highest total falls in the last bin
+    }
+  }
 
   const double base = s.probability(s.leading);
   for (size_t k = 0; k < fixed.size(); ++k) {

@@ -46,6 +46,12 @@ struct Simulation {
   std::array<uint64_t, kVerdictCount> counts{};
   Verdict leading = Verdict::kReview;  // the most frequent verdict
   double p5 = 0, p50 = 0, p95 = 0, mean = 0;  // of the total over the draws with a verdict
+  // The total's distribution: kHistogramBins equal bins from the lowest to the
+  // highest total (edges has one more entry than counts); empty when no draw
+  // had a verdict. For the report's chart.
+  static constexpr size_t kHistogramBins = 20;
+  std::vector<double> histogram_edges;
+  std::vector<uint64_t> histogram_counts;
   Decision likely;  // decided at the most likely values (with rationale)
   std::vector<SimulationDriver> drivers;  // largest |effect| first
   size_t inputs = 0;                      // uncertain facts plus weight ranges

@@ -26,6 +26,8 @@ nlohmann::ordered_json simulation_json(const Simulation& s) {
   nlohmann::ordered_json drivers = nlohmann::ordered_json::array();
   for (const SimulationDriver& d : s.drivers) drivers.push_back({{"fact", d.input}, {"effect", d.effect}});
   j["drivers"] = drivers;
+  if (!s.histogram_counts.empty())
+    j["histogram"] = {{"edges", s.histogram_edges}, {"counts", s.histogram_counts}};
   if (s.failed) j["failed"] = s.failed;
   return j;
 }

@@ -13,7 +13,9 @@ namespace insource {
 
 // {"draws","seed","probabilities":{verdict:p},"intervals":{verdict:[lo,hi]},
 //  "total":{"p5","p50","p95","mean"},"drivers":[{"fact","effect"}]}, plus
-// "failed" when plugin faults left draws without a verdict. Verdicts that
+// "histogram": {"edges", "counts"} of the total (20 equal bins from the lowest
+// to the highest total) and "failed" when plugin faults left draws without a
+// verdict. Verdicts that
 // no draw got are left out.
 nlohmann::ordered_json simulation_json(const Simulation& s);
 
