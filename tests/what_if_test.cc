@@ -123,6 +123,13 @@ TEST(ReportHtml, CaseSectionDrawsTheSimulation) {
   EXPECT_NE(html.find("data-p50=\"" + number(sim.p50) + "\""), std::string::npos);
   EXPECT_NE(html.find("data-mean=\"" + number(sim.mean) + "\""), std::string::npos);
   EXPECT_NE(html.find("svg class=\"chart histogram\""), std::string::npos);
+  // The insource threshold (0.2) lies inside the simulated range; the
+  // outsource threshold (-0.2) does not, and is not drawn.
+  ASSERT_LT(sim.histogram_edges.front(), 0.2);
+  ASSERT_GT(sim.histogram_edges.back(), 0.2);
+  const std::string histogram = html.substr(html.find("svg class=\"chart histogram\""));
+  EXPECT_NE(histogram.find("data-threshold=\"insource\" data-value=\"0.2\"/>"), std::string::npos);
+  EXPECT_EQ(histogram.find("data-threshold=\"outsource\""), std::string::npos);
   for (size_t i = 0; i < sim.histogram_counts.size(); ++i)
     EXPECT_NE(html.find("data-count=\"" + number(static_cast<double>(sim.histogram_counts[i])) + "\" data-from=\"" +
                         number(sim.histogram_edges[i]) + "\""),

@@ -281,9 +281,9 @@ std::string trace_table(const json& r) {
 // verdict's probability with its 95% interval, the total's quantiles and
 // histogram, and the drivers. Every number drawn is also in a data-
 // attribute, as written in the JSON, for the tests that read them back.
-std::string simulation_html(const json& sim) {
+std::string simulation_html(const json& sim, const ReportPolicy& pol) {
   auto num = [](const json& j, const char* key) { return j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0; };
-  std::string s = "<h3>How sure: the simulation of the uncertain inputs</h3><p>" +
+  std::string s = "<div class=\"simulated\"><h3>How sure: the simulation of the uncertain inputs</h3><p>" +
                   html_escape(sim.value("draws", json(0)).dump()) + " draws, seed " +
                   html_escape(sim.value("seed", json(0)).dump()) +
                   "; the verdict above is the one at the most likely values.</p>";
@@ -315,7 +315,9 @@ std::string simulation_html(const json& sim) {
          ">Weighted total: 90% of the draws between " + fixed(num(total, "p5")) + " and " + fixed(num(total, "p95")) +
          ", median " + fixed(num(total, "p50")) + ", mean " + fixed(num(total, "mean")) + ".</p>";
   }
-  // The total's histogram, with p5, p50 and p95 marked.
+  // The total's histogram, with p5, p50 and p95 marked, and the thresholds
+  // that fall inside its range (the mass beyond one is that verdict's share,
+  // overrides aside).
   std::vector<double> edges, counts;
   if (sim.contains("histogram") && sim["histogram"].is_object()) {
     for (const auto& e : sim["histogram"].value("edges", json::array())) if (e.is_number()) edges.push_back(e.get<double>());
@@ -340,6 +342,13 @@ std::string simulation_html(const json& sim) {
       svg += "<line class=\"quantile\" x1=\"" + fixed(x, 1) + "\" x2=\"" + fixed(x, 1) + "\" y1=\"14\" y2=\"120\"/>" +
              svg_text(x, 11, q, "threshold-label", "middle");
     }
+    for (const auto& [name, t] : {std::pair<const char*, double>{"outsource", pol.outsource}, {"insource", pol.insource}}) {
+      if (t <= lo || t >= hi) continue;
+      const double x = ax.x(t);
+      svg += "<line class=\"threshold\" x1=\"" + fixed(x, 1) + "\" x2=\"" + fixed(x, 1) + "\" y1=\"14\" y2=\"126\"" +
+             attr("data-threshold", name) + attr("data-value", exact(t)) + "/>" +
+             svg_text(x, 138, std::string(name) + " " + fixed(t, 2), "threshold-label", "middle");
+    }
     svg += svg_text(40, 138, fixed(lo, 2), "tick", "middle") + svg_text(680, 138, fixed(edges.back(), 2), "tick", "middle") +
            "</svg>";
     s += svg;
@@ -357,7 +366,7 @@ std::string simulation_html(const json& sim) {
     }
     s += "</tbody></table>";
   }
-  return s;
+  return s + "</div>";
 }
 
 }  // namespace
@@ -436,7 +445,7 @@ std::string case_section_html(const ordered_json& record, const ReportPolicy& po
     s += "</ul>";
   }
   s += "<h3>Override trace</h3>" + trace_table(r);
-  if (r.contains("simulation") && r["simulation"].is_object()) s += simulation_html(r["simulation"]);
+  if (r.contains("simulation") && r["simulation"].is_object()) s += simulation_html(r["simulation"], pol);
   return s + "</section>";
 }
 

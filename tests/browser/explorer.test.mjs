@@ -365,6 +365,37 @@ try {
   await rpage.screenshot({ path: path.join(shots, 'batch-report.png'), fullPage: true });
   await axe('batch-report', rpage);
   step('batch-report.html: ' + JSON.stringify(bcounts));
+
+  // The report of a case with uncertain facts: its simulation drawn with the
+  // numbers of `decide --simulate --format json` (same draws, same seed).
+  const uncertain = path.join(sourceDir, 'examples', 'uncertain', 'candy-launch.yaml');
+  const sreport = path.join(shots, 'simulation-report.html');
+  execFileSync(insource, ['report', '--simulate', '2000', '--seed', '7', uncertain, '-o', sreport]);
+  const sim = JSON.parse(execFileSync(insource, ['decide', '--simulate', '2000', '--seed', '7', '--format', 'json', uncertain]).toString()).simulation;
+  await rpage.goto('file://' + sreport, { waitUntil: 'load' });
+  const drawn = await rpage.evaluate(() => {
+    const s = document.querySelector('section.case');
+    const q = s.querySelector('p.quantiles');
+    return {
+      probabilities: Object.fromEntries([...s.querySelectorAll('table.simulation tr[data-verdict]')].map((r) => [r.dataset.verdict, Number(r.dataset.probability)])),
+      intervals: Object.fromEntries([...s.querySelectorAll('table.simulation tr[data-verdict]')].map((r) => [r.dataset.verdict, [Number(r.dataset.intervalLow), Number(r.dataset.intervalHigh)]])),
+      total: { p5: Number(q.dataset.p5), p50: Number(q.dataset.p50), p95: Number(q.dataset.p95), mean: Number(q.dataset.mean) },
+      counts: [...s.querySelectorAll('svg.histogram rect[data-count]')].map((b) => Number(b.dataset.count)),
+      heights: [...s.querySelectorAll('svg.histogram rect[data-count]')].map((b) => b.getBBox().height),
+      drivers: [...s.querySelectorAll('table.drivers tr[data-fact]')].map((r) => ({ fact: r.dataset.fact, effect: Number(r.dataset.effect) })),
+    };
+  });
+  assert.deepEqual(drawn.probabilities, sim.probabilities, 'simulation report: probabilities');
+  assert.deepEqual(drawn.intervals, sim.intervals, 'simulation report: intervals');
+  assert.deepEqual(drawn.total, sim.total, 'simulation report: quantiles of the total');
+  assert.deepEqual(drawn.counts, sim.histogram.counts, 'simulation report: histogram counts');
+  assert.equal(drawn.counts.reduce((a, b) => a + b, 0), sim.draws, 'simulation report: every draw in the histogram');
+  assert.ok(Math.max(...drawn.heights) > 50, 'simulation report: the histogram is drawn');
+  assert.deepEqual(drawn.drivers, sim.drivers, 'simulation report: drivers');
+  await rpage.screenshot({ path: path.join(shots, 'simulation-report.png'), fullPage: true });
+  await (await rpage.$('section.case div.simulated')).screenshot({ path: path.join(shots, 'docs-simulation-report.png') });
+  await axe('simulation-report', rpage);
+  step('simulation-report.html: ' + JSON.stringify(sim.probabilities) + ', ' + sim.draws + ' draws in ' + drawn.counts.length + ' bins');
 } catch (e) {
   failures.push(e);
   if (page) await page.screenshot({ path: path.join(shots, 'failure.png'), fullPage: true }).catch(() => {});
