@@ -113,6 +113,37 @@ TEST(ServeExplorer, CasesAreReadFromYamlOrJsonWithTheReadersErrors) {
       << r->body;
 }
 
+// A pasted case with uncertain facts comes back with its distributions (not
+// their most likely values), and deciding what came back simulates exactly as
+// the case as pasted: the explorer's form loses nothing.
+TEST(ServeExplorer, AnUncertainCaseComesBackWithItsDistributions) {
+  TempDir d;
+  ServerProcess s(d, {});
+  ASSERT_TRUE(s.running()) << s.stderr_text();
+  auto c = s.client();
+  const std::string yaml =
+      "id: u\nfacts:\n  cost: {hours: {low: 800, likely: 1200, high: 2000}, internal_rate: 85, external_rate: 60}\n"
+      "  control: {institutional_knowledge: {high: 0.6, medium: 0.4}}\n";
+  auto r = c->Post("/v1/cases", yaml, "text/plain");
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json back = json::parse(r->body)["cases"][0];
+  EXPECT_EQ(back["facts"]["cost.hours"], json::parse(R"({"low":800,"likely":1200,"high":2000})"));
+  EXPECT_EQ(back["facts"]["control.institutional_knowledge"], json::parse(R"({"high":0.6,"medium":0.4})"));
+  EXPECT_EQ(back["facts"]["cost.internal_rate"], 85);
+  const std::string same_in_json =
+      R"({"id":"u","facts":{"cost":{"hours":{"low":800,"likely":1200,"high":2000},"internal_rate":85,"external_rate":60},)"
+      R"("control":{"institutional_knowledge":{"high":0.6,"medium":0.4}}}})";
+  auto as_pasted = c->Post("/v1/decide?simulate=1500&seed=3", same_in_json, "application/json");
+  auto as_returned = c->Post("/v1/decide?simulate=1500&seed=3", back.dump(), "application/json");
+  ASSERT_EQ(as_pasted->status, 200) << as_pasted->body;
+  ASSERT_EQ(as_returned->status, 200) << as_returned->body;
+  EXPECT_EQ(json::parse(as_pasted->body)["simulation"], json::parse(as_returned->body)["simulation"]);
+  // Without ?simulate it is refused, as the CLI refuses it without --simulate.
+  r = c->Post("/v1/decide", back.dump(), "application/json");
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_NE(r->body.find("is given as a distribution; decide it with ?simulate=N"), std::string::npos) << r->body;
+}
+
 // The explorer uploads a CSV file as it is: the batch pipeline reads it with
 // its own CSV reader, records and error lines as `insource batch x.csv` gives.
 TEST(ServeExplorer, ABatchOfCsvIsReadByTheBatchPipelinesCsvReader) {

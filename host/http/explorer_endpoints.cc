@@ -138,6 +138,7 @@ void Server::Impl::route_explorer() {
       {"/examples/candy-launch.yaml", example_candy_launch, "application/yaml"},
       {"/examples/office-catering.yaml", example_office_catering, "application/yaml"},
       {"/examples/back-office-accounting.yaml", example_back_office_accounting, "application/yaml"},
+      {"/examples/candy-launch-uncertain.yaml", example_candy_launch_uncertain, "application/yaml"},
   };
   for (const Asset& a : kAssets)
     http.Get(a.path, [a](const httplib::Request&, httplib::Response& res) { asset(res, a.body(), a.type); });

@@ -15,6 +15,7 @@
 #include <random>
 
 #include "http/server_impl.h"
+#include "io/distribution_reader.h"
 #include "io/json_text.h"
 
 namespace insource::server {
@@ -100,12 +101,18 @@ bool parse_bool(const std::string& v, bool* out) {
 }
 
 // {"id":...,"facts":{"a.b":value,...}}: a case as the engine holds it (used
-// in the log when the text as received is not at hand).
+// in the log when the text as received is not at hand, and by /v1/cases), an
+// uncertain fact as its distribution, so the text reads back to the same case.
 std::string canonical_case_json(const CaseFacts& c, const FactSchema& schema) {
   nlohmann::ordered_json facts = nlohmann::ordered_json::object();
+  auto uncertain = c.uncertain.begin();  // in slot order, as the case holds them
   for (size_t slot = 0; slot < c.facts.size() && slot < schema.size(); ++slot) {
     const insource_value& v = c.facts[slot];
     const std::string& name = schema.at(static_cast<uint32_t>(slot)).decl.name;
+    if (uncertain != c.uncertain.end() && uncertain->slot == slot) {
+      facts[name] = distribution_json((uncertain++)->dist);  // not its most likely value, which the slot holds
+      continue;
+    }
     switch (type_of(v)) {
       case Type::kNumber: facts[name] = v.number; break;
       case Type::kBool: facts[name] = v.boolean != 0; break;

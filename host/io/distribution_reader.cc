@@ -173,6 +173,22 @@ std::optional<std::string> read_distribution(const FactInfo& info, const DistNod
   return p;
 }
 
+nlohmann::ordered_json distribution_json(const Distribution& d) {
+  using json = nlohmann::ordered_json;
+  switch (d.kind) {
+    case Distribution::Kind::kPert: return json{{"low", d.low}, {"likely", d.likely}, {"high", d.high}};
+    case Distribution::Kind::kUniform: return json{{"uniform", json::array({d.low, d.high})}};
+    case Distribution::Kind::kNormal: return json{{"normal", json{{"mean", d.mean}, {"sd", d.sd}}}};
+    case Distribution::Kind::kLevels: {
+      json out = json::object();
+      for (size_t i = 0; i < d.levels.size() && i < d.probs.size(); ++i) out[std::string(d.levels[i])] = d.probs[i];
+      return out;
+    }
+    case Distribution::Kind::kBernoulli: return json{{"p_true", d.p_true}};
+  }
+  return json::object();
+}
+
 void refuse_uncertain(std::vector<CaseInput>* inputs, const FactSchema& schema, const char* instead) {
   for (CaseInput& in : *inputs) {
     if (!in.value || in.value->uncertain.empty()) continue;

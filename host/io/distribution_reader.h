@@ -10,6 +10,7 @@
 #ifndef INSOURCE_IO_DISTRIBUTION_READER_H_
 #define INSOURCE_IO_DISTRIBUTION_READER_H_
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,13 @@ struct DistNode {
 // point there).
 std::optional<std::string> read_distribution(const FactInfo& info, const DistNode& node, CaseFacts* c,
                                              Distribution* out);
+
+// The distribution in the form a case gives it, which read_distribution
+// reads back to the same distribution: {"low","likely","high"}, {"uniform":
+// [a, b]}, {"normal": {"mean", "sd"}} (the truncation bounds are the fact's
+// declared ones, not part of the form), {level: p, ...}, {"p_true": p}. The
+// explorer's form shows a pasted case's distributions from it (/v1/cases).
+nlohmann::ordered_json distribution_json(const Distribution& d);
 
 // What refuse_uncertain() tells: batch, and every front end without --simulate.
 inline constexpr const char* kBatchSureOnly = "batch decides sure values only: use `insource decide --simulate N`";

@@ -9,7 +9,7 @@
 //
 // It types the token, loads an example, fills the form, moves a weight
 // slider, downloads the what-if rules file, uploads JSON Lines and CSV files,
-// follows a reload, and checks that every verdict, total and contribution on
+// follows a reload, simulates a case with uncertain facts, and checks that every verdict, total and contribution on
 // screen is /v1/decide's (or /v1/batch's); that the page logs no console
 // error and asks nothing of any address but 127.0.0.1; that the report file
 // renders its charts with the values of `decide --format json`; and it runs
@@ -119,6 +119,12 @@ try {
       chartTotal: Number(r.querySelector('svg.contributions rect.total').dataset.total),
       rule: r.querySelector('.decided-by').dataset.rule,
       criteria: c, bars,
+      simulation: r.querySelector('div.simulated') ? {
+        draws: Number(document.querySelector('#result').dataset.draws),
+        probabilities: Object.fromEntries([...r.querySelectorAll('table.simulation tr[data-verdict]')].map((t) => [t.dataset.verdict, Number(t.dataset.probability)])),
+        p50: Number(r.querySelector('p.quantiles').dataset.p50),
+        counts: [...r.querySelectorAll('svg.histogram rect[data-count]')].map((b) => Number(b.dataset.count)),
+      } : null,
       changes: document.querySelector('#changes').hidden ? null : { ...document.querySelector('#changes').dataset },
     };
   });
@@ -127,11 +133,17 @@ try {
   const fixed3 = (x) => (x >= 0 ? '+' : '') + x.toFixed(3);
 
   // Checks the screen against /v1/decide's JSON for the same case and what-if.
+  // A case with uncertain facts is compared with /v1/decide?simulate= (the
+  // page's draws and seed): the record at the most likely values, and its
+  // simulation.
   async function sameAsApi(label) {
     const c = await currentCase();
     const w = await whatIf();
-    const q = w ? '?what_if=' + encodeURIComponent(JSON.stringify(w)) : '';
-    const want = (await api('/v1/decide' + q, JSON.stringify(c))).json();
+    const params = [];
+    if (w) params.push('what_if=' + encodeURIComponent(JSON.stringify(w)));
+    const sim = await page.evaluate(() => uncertainCase() ? { draws: simulationDraws(), seed: simulationSeed() } : null);
+    if (sim) params.push('simulate=' + sim.draws, 'seed=' + sim.seed);
+    const want = (await api('/v1/decide' + (params.length ? '?' + params.join('&') : ''), JSON.stringify(c))).json();
     const got = await shown();
     assert.ok(got, label + ': no result on screen');
     assert.equal(got.id, want.id, label + ': case id');
@@ -151,6 +163,10 @@ try {
         assert.equal(got.criteria[name].text, fixed3(cj.contribution), label + ': contribution of ' + name + ' as written');
       }
     }
+    assert.deepEqual(got.simulation, want.simulation ? {
+      draws: want.simulation.draws, probabilities: want.simulation.probabilities,
+      p50: want.simulation.total.p50, counts: want.simulation.histogram.counts,
+    } : null, label + ': the simulation');
     step(label + ': screen = /v1/decide (' + want.verdict + ', total ' + want.total + ')');
     return { want, got };
   }
@@ -298,6 +314,30 @@ try {
   await new Promise((r) => setTimeout(r, 500));
   await sameAsApi('after the reload');
   step('followed the reload to revision ' + reload.rules_revision.slice(0, 12));
+
+  // 6b. A case with uncertain facts: its fields say so, and each decision is a
+  // simulation equal to /v1/decide?simulate= (the what-if still in force).
+  await page.select('#example', 'candy-launch-uncertain');
+  await waitForDecision(() => document.querySelector('#result div.simulated') && document.querySelector('#result').dataset.draws === '2000', 'the simulation');
+  const hours = await page.evaluate(() => ({ disabled: document.querySelector('#fact-cost-hours').disabled,
+    note: document.querySelector('#fact-cost-hours-uncertain').textContent,
+    shown: !document.querySelector('#simulation-fields').hidden }));
+  assert.equal(hours.disabled, true, 'an uncertain fact\'s field is off');
+  assert.match(hours.note, /Uncertain: PERT\(800, 1200, 2000\)/, 'an uncertain fact says its distribution');
+  assert.equal(hours.shown, true, 'the simulation fields are shown');
+  await sameAsApi('uncertain example, 2000 draws');
+  await page.click('#sim-draws', { clickCount: 3 });
+  await page.type('#sim-draws', '5000');
+  await waitForDecision(() => document.querySelector('#result').dataset.draws === '5000', 'the simulation of 5000 draws');
+  await sameAsApi('uncertain example, 5000 draws');
+  await page.screenshot({ path: path.join(shots, 'explorer-uncertain.png'), fullPage: true });
+  await axe('uncertain');
+  // Fixing the fact that drives the outcome: the override's share goes.
+  await page.click('#fact-capacity-utilization-uncertain button');
+  await page.waitForFunction(() => !document.querySelector('#fact-capacity-utilization').disabled);
+  await waitForDecision(() => !document.querySelector('#result tr[data-verdict="outsource-then-insource"]'), 'the override to go');
+  assert.equal(await page.$eval('#fact-capacity-utilization', (e) => e.value), '0.85', 'a plain value: the most likely one');
+  await sameAsApi('capacity.utilization fixed at 0.85');
 
   // 7. Nothing off the machine, no console error.
   const off = requests.filter((u) => !u.startsWith(base + '/') && !u.startsWith('blob:' + base) && !u.startsWith('data:'));

@@ -6,7 +6,8 @@
 // and the batch summary by POST /v1/report. It talks to this server only.
 'use strict';
 
-const EXAMPLES = ['candy-launch', 'office-catering', 'back-office-accounting'];
+// The last one gives some facts as distributions: the page then simulates.
+const EXAMPLES = ['candy-launch', 'office-catering', 'back-office-accounting', 'candy-launch-uncertain'];
 
 const state = {
   token: null,          // the bearer token, in memory only
@@ -15,6 +16,7 @@ const state = {
   facts: [],            // every fact a form field is made for: {name, type, allowed, min, max, unit, description, criterion}
   whatIf: { weights: {}, params: {}, thresholds: {} },
   lastBatch: null,      // the uploaded file: {text, type, name}
+  uncertain: {},        // fact -> its distribution as a loaded case gave it (/v1/cases): decided by simulation
   decideSeq: 0,
 };
 
@@ -168,13 +170,64 @@ function factRow(f) {
   }
   const row = el('div', { class: 'row' }, label, input);
   if (f.description) row.append(el('p', { class: 'help', id: helpId, text: f.description }));
+  // Shown when a loaded case gives this fact as a distribution (fillFacts).
+  const plain = el('button', { type: 'button', class: 'plain-value', text: 'Use a plain value' });
+  plain.addEventListener('click', () => {
+    input.value = String(mostLikely(state.uncertain[f.name]));
+    delete state.uncertain[f.name];
+    showUncertain(f);
+    input.focus();
+    scheduleDecide();
+  });
+  row.append(el('p', { class: 'uncertain', id: id + '-uncertain', hidden: true }, el('span', { class: 'dist' }), ' ', plain));
   return row;
+}
+
+// "PERT(800, 1200, 2000)", "uniform(50, 75)", "normal(30, 10)",
+// "high 60%, medium 40%", "yes with 70%": a distribution as /v1/cases gives it.
+function describeDist(d) {
+  if ('likely' in d) return 'PERT(' + d.low + ', ' + d.likely + ', ' + d.high + ')';
+  if (d.uniform) return 'uniform(' + d.uniform[0] + ', ' + d.uniform[1] + ')';
+  if (d.normal) return 'normal(mean ' + d.normal.mean + ', sd ' + d.normal.sd + ')';
+  if ('p_true' in d) return 'yes with ' + +(100 * d.p_true).toFixed(2) + '%';
+  return Object.entries(d).map(([k, p]) => k + ' ' + +(100 * p).toFixed(2) + '%').join(', ');
+}
+
+// The value the server decides the case at when it is not simulated (the
+// distribution's most likely value: Distribution::most_likely in the engine).
+function mostLikely(d) {
+  if ('likely' in d) return d.likely;
+  if (d.uniform) return (d.uniform[0] + d.uniform[1]) / 2;
+  if (d.normal) return d.normal.mean;
+  if ('p_true' in d) return d.p_true >= 0.5;
+  let best = null;
+  for (const [k, p] of Object.entries(d)) if (best === null || p > d[best]) best = k;
+  return best;
+}
+
+// A fact given as a distribution: its field is off and says so; the case is
+// then decided by simulation (the draws and seed of the simulation fields).
+function showUncertain(f) {
+  const id = fieldId(f.name);
+  const input = $(id);
+  const note = $(id + '-uncertain');
+  if (!input || !note) return;
+  const d = state.uncertain[f.name];
+  input.disabled = d !== undefined;
+  note.hidden = d === undefined;
+  note.querySelector('.dist').textContent = d === undefined ? '' : 'Uncertain: ' + describeDist(d) + '.';
+  $('simulation-fields').hidden = !uncertainCase();
+}
+
+function uncertainCase() {
+  return Object.keys(state.uncertain).length > 0;
 }
 
 function readFacts() {
   const facts = {};
   for (const f of state.facts) {
     const input = $(fieldId(f.name));
+    if (state.uncertain[f.name] !== undefined) { facts[f.name] = state.uncertain[f.name]; continue; }
     if (!input || input.value === '') continue;
     if (f.type === 'number') facts[f.name] = Number(input.value);
     else if (f.type === 'bool') facts[f.name] = input.value === 'true';
@@ -188,7 +241,14 @@ function fillFacts(facts) {
     const input = $(fieldId(f.name));
     if (!input) continue;
     const v = facts[f.name];
-    input.value = v === undefined || v === null ? '' : String(v);
+    if (v !== null && typeof v === 'object') {
+      state.uncertain[f.name] = v;
+      input.value = '';
+    } else {
+      delete state.uncertain[f.name];
+      input.value = v === undefined || v === null ? '' : String(v);
+    }
+    showUncertain(f);
   }
 }
 
@@ -331,8 +391,19 @@ function scheduleDecide() {
 async function decideOne(c, whatIf) {
   let path = '/v1/decide?html=true';
   if (whatIf) path += '&what_if=' + encodeURIComponent(JSON.stringify(whatIf));
+  if (uncertainCase()) path += '&simulate=' + simulationDraws() + '&seed=' + simulationSeed();
   const { data } = await api(path, { method: 'POST', body: JSON.stringify(c) });
   return data;
+}
+
+// The simulation fields, kept in the server's bounds (1 to 1,000,000 draws).
+function simulationDraws() {
+  const n = Math.round(Number($('sim-draws').value));
+  return Number.isFinite(n) && n >= 1 ? Math.min(n, 1000000) : 2000;
+}
+function simulationSeed() {
+  const s = Math.round(Number($('sim-seed').value));
+  return Number.isFinite(s) && s >= 0 ? s : 1;
 }
 
 async function decide() {
@@ -348,6 +419,8 @@ async function decide() {
     $('result').dataset.verdict = moved.verdict;
     $('result').dataset.total = String(moved.total);
     $('result').dataset.decisionId = moved.decision_id;
+    if (moved.simulation) $('result').dataset.draws = String(moved.simulation.draws);
+    else delete $('result').dataset.draws;
     showChanges(base, moved);
   } catch (e) {
     if (seq !== state.decideSeq) return;
@@ -502,6 +575,7 @@ async function start() {
   $('example').addEventListener('change', () => { if ($('example').value) loadExample($('example').value); });
   $('case-form').addEventListener('input', () => { $('example').value = ''; scheduleDecide(); });
   $('case-form').addEventListener('submit', (ev) => { ev.preventDefault(); scheduleDecide(); });
+  $('simulation-fields').addEventListener('input', scheduleDecide);
   $('load-paste').addEventListener('click', async () => {
     $('paste-error').textContent = '';
     try {
