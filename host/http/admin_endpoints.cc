@@ -8,6 +8,7 @@
 
 #include "http/server_impl.h"
 #include "io/json_text.h"
+#include "tools/decl_json.h"
 
 namespace insource::server {
 
@@ -66,55 +67,20 @@ json Server::Impl::param_json(const ParamValue& v) {
   return nullptr;
 }
 
-json Server::Impl::fact_json(const FactDecl& f) {
-  json j;
-  j["name"] = f.name;
-  j["type"] = type_name(f.type);
-  j["required"] = f.required;
-  if (f.has_fallback) {
-    if (f.type == Type::kNumber) j["default"] = f.fallback_number;
-    else if (f.type == Type::kBool) j["default"] = f.fallback_bool;
-    else j["default"] = f.fallback_string;
-  }
-  if (!f.allowed.empty()) j["allowed"] = f.allowed;
-  if (f.min != -HUGE_VAL) j[f.min_exclusive ? "greater_than" : "min"] = f.min;
-  if (f.max != HUGE_VAL) j["max"] = f.max;
-  if (!f.unit.empty()) j["unit"] = f.unit;
-  if (!f.description.empty()) j["description"] = f.description;
-  return j;
-}
-
 void Server::Impl::plugins_endpoint(const httplib::Request&, httplib::Response& res) {
   auto snap = store.current();
   json list = json::array();
   const auto& loaded = snap->policy->plugins().plugins;
   for (size_t i = 0; i < loaded.size(); ++i) {
-    const LoadedPlugin& p = *loaded[i];
-    json j;
-    j["criterion"] = p.criterion();
-    j["name"] = p.name();
-    j["version"] = p.version();
-    j["abi"] = std::to_string(p.abi_major()) + "." + std::to_string(p.abi_minor());
-    j["description"] = p.description();
+    // The declarations as `insource plugins --format json` gives them; the
+    // file and its SHA-256 are the ones the rules named (the plugin runs from
+    // a private copy), and "votes" says whether the policy weighs it.
+    json j = plugin_json(*loaded[i]);
     if (i < snap->plugins.size()) {
       j["file"] = snap->plugins[i].file;
       j["sha256"] = snap->plugins[i].sha256;
     }
-    j["score_range"] = {p.score_min(), p.score_max()};
-    j["votes"] = snap->policy->criterion_index(p.criterion()) >= 0;
-    json facts = json::array();
-    for (const FactDecl& f : p.facts()) facts.push_back(fact_json(f));
-    j["facts"] = std::move(facts);
-    json params = json::array();
-    for (const ParamDecl& d : p.params()) {
-      json pj;
-      pj["name"] = d.name;
-      pj["type"] = type_name(d.type);
-      pj["default"] = param_json(ParamValue::fallback_of(d));
-      if (!d.description.empty()) pj["description"] = d.description;
-      params.push_back(std::move(pj));
-    }
-    j["params"] = std::move(params);
+    j["votes"] = snap->policy->criterion_index(loaded[i]->criterion()) >= 0;
     list.push_back(std::move(j));
   }
   json out;

@@ -181,7 +181,6 @@ struct Server::Impl {
   void reload_endpoint(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
   ReloadOutcome reload(const std::string& trigger);
   static json param_json(const ParamValue& v);
-  static json fact_json(const FactDecl& f);
   void plugins_endpoint(const httplib::Request&, httplib::Response& res);
   void rules_endpoint(const httplib::Request& req, httplib::Response& res);
   void metrics_endpoint(const httplib::Request&, httplib::Response& res);
