@@ -1,6 +1,7 @@
 #include "core/value.h"
 
 #include <charconv>
+#include <cstdio>
 
 namespace insource {
 
@@ -26,6 +27,17 @@ std::string format_number(double d) {
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, d);
   return std::string(buf, r.ptr);
+}
+
+std::string format_fixed(double d, int decimals) {
+  char buf[352];  // room for DBL_MAX's 309 digits and a few decimals
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, d);
+  return buf;
+}
+
+std::string pad_right(std::string s, size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
 }
 
 std::string describe(const insource_value& v) {

@@ -40,6 +40,11 @@ std::string describe(const insource_value& v);
 // Shortest text that reads back as the same double (to_chars), e.g. 0.1, 1e+300.
 std::string format_number(double d);
 
+// For tables people read: `d` with `decimals` digits after the point (printf
+// "%.*f"), and `s` padded with spaces to `width` columns.
+std::string format_fixed(double d, int decimals);
+std::string pad_right(std::string s, size_t width);
+
 }  // namespace insource
 
 #endif  // INSOURCE_HOST_VALUE_H_

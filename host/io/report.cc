@@ -28,17 +28,6 @@ std::string truncation_note(const CriterionOutcome& o) {
          std::to_string(kMaxPluginTextBytes) + " are kept]";
 }
 
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
-std::string pad(std::string s, size_t width) {
-  if (s.size() < width) s.append(width - s.size(), ' ');
-  return s;
-}
-
 }  // namespace
 
 static nlohmann::ordered_json fault_json(const Policy& p, const CaseFacts& c, const Decision& d, size_t i) {
@@ -133,15 +122,15 @@ std::string decision_text(const Policy& p, const CaseFacts& c, const Decision& d
   size_t name_width = std::string("criterion").size();
   for (const CriterionBinding& b : p.criteria()) name_width = std::max(name_width, b.name.size());
   name_width += 2;
-  out += "\n  " + pad("criterion", name_width) + pad("weight", 8) + pad("score", 8) + pad("contrib", 11) + "rationale\n";
+  out += "\n  " + pad_right("criterion", name_width) + pad_right("weight", 8) + pad_right("score", 8) + pad_right("contrib", 11) + "rationale\n";
   for (size_t i = 0; i < p.criteria().size(); ++i) {
     const CriterionOutcome& o = d.criteria[i];
     const CriterionBinding& b = p.criteria()[i];
-    out += "  " + pad(b.name, name_width) + pad(fixed(b.weight, 2), 8);
+    out += "  " + pad_right(b.name, name_width) + pad_right(format_fixed(b.weight, 2), 8);
     if (o.state == CriterionOutcome::State::kVoted) {
-      out += pad(signed_fixed(o.score, 2), 8) + pad(signed_fixed(o.contribution), 11);
+      out += pad_right(signed_fixed(o.score, 2), 8) + pad_right(signed_fixed(o.contribution), 11);
     } else {
-      out += pad("-", 8) + pad("abstained", 11);
+      out += pad_right("-", 8) + pad_right("abstained", 11);
     }
     out += o.rationale;
     if (o.rationale_bytes) {
@@ -149,9 +138,9 @@ std::string decision_text(const Policy& p, const CaseFacts& c, const Decision& d
       out += truncation_note(o);
     }
     out += '\n';
-    if (o.fault) out += "  " + pad("", name_width) + "fault (on_error " + fault_policy_name(b.on_error) + "): " + o.error + "\n";
+    if (o.fault) out += "  " + pad_right("", name_width) + "fault (on_error " + fault_policy_name(b.on_error) + "): " + o.error + "\n";
   }
-  out += "  " + pad("total", name_width) + pad("", 16) + signed_fixed(d.total) + "\n";
+  out += "  " + pad_right("total", name_width) + pad_right("", 16) + signed_fixed(d.total) + "\n";
   return out;
 }
 

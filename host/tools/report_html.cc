@@ -25,11 +25,7 @@ std::string exact(double d) {
   return s;
 }
 
-std::string fixed(double d, int decimals = 3) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, d);
-  return buf;
-}
+std::string fixed(double d, int decimals = 3) { return format_fixed(d, decimals); }
 
 std::string attr(std::string_view name, std::string_view value) {
   return " " + std::string(name) + "=\"" + html_escape(value) + "\"";

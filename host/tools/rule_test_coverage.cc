@@ -61,10 +61,7 @@ double Coverage::percent() const { return items() == 0 ? 100.0 : 100.0 * covered
 
 namespace {
 
-std::string pad(std::string s, size_t width) {
-  if (s.size() < width) s.append(width - s.size(), ' ');
-  return s + " ";
-}
+std::string pad(std::string s, size_t width) { return pad_right(std::move(s), width) + " "; }
 
 std::string count(int n) { return n > 0 ? std::to_string(n) : "0 (missing)"; }
 

@@ -32,20 +32,6 @@ nlohmann::ordered_json simulation_json(const Simulation& s) {
   return j;
 }
 
-namespace {
-
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
-std::string pad(std::string s, size_t width) {
-  if (s.size() < width) s.append(width - s.size(), ' ');
-  return s;
-}
-
-}  // namespace
 
 std::string simulation_text(const Simulation& s) {
   std::string out = "  simulation: " + std::to_string(s.draws) + " draws, seed " + std::to_string(s.seed) + ", " +
@@ -56,17 +42,17 @@ std::string simulation_text(const Simulation& s) {
     if (s.counts[static_cast<size_t>(v)] == 0) continue;
     const Verdict verdict = static_cast<Verdict>(v);
     const auto iv = s.interval(verdict);
-    out += "  " + pad(std::string(verdict_name(verdict)), 25) + pad(fixed(s.probability(verdict), 3), 13) + "[" +
-           fixed(iv[0], 3) + ", " + fixed(iv[1], 3) + "]\n";
+    out += "  " + pad_right(std::string(verdict_name(verdict)), 25) + pad_right(format_fixed(s.probability(verdict), 3), 13) + "[" +
+           format_fixed(iv[0], 3) + ", " + format_fixed(iv[1], 3) + "]\n";
   }
-  if (s.failed) out += "  " + pad("(no verdict: plugin fault)", 25) + fixed(static_cast<double>(s.failed) / static_cast<double>(s.draws), 3) + "\n";
+  if (s.failed) out += "  " + pad_right("(no verdict: plugin fault)", 25) + format_fixed(static_cast<double>(s.failed) / static_cast<double>(s.draws), 3) + "\n";
   out += "\n  total: p5 " + signed_fixed(s.p5) + ", p50 " + signed_fixed(s.p50) + ", p95 " + signed_fixed(s.p95) +
          ", mean " + signed_fixed(s.mean) + "\n";
   if (!s.drivers.empty()) {
     out += "\n  drivers: change in P(" + std::string(verdict_name(s.leading)) + ") when the input is fixed at its median\n";
     size_t width = 0;
     for (const SimulationDriver& d : s.drivers) width = std::max(width, d.input.size());
-    for (const SimulationDriver& d : s.drivers) out += "  " + pad(d.input, width + 2) + signed_fixed(d.effect) + "\n";
+    for (const SimulationDriver& d : s.drivers) out += "  " + pad_right(d.input, width + 2) + signed_fixed(d.effect) + "\n";
   }
   return out;
 }
