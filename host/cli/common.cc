@@ -147,12 +147,13 @@ bool decide_case_files(const std::shared_ptr<const Policy>& policy, const std::v
   return any_failed;
 }
 
-const SimulationOptions* SimulateFlags::options() {
-  if (draws == 0) return nullptr;
-  resolved.draws = draws;
-  resolved.seed = seed;
-  resolved.jobs = jobs;
-  return &resolved;
+std::optional<SimulationOptions> SimulateFlags::options() const {
+  if (draws == 0) return std::nullopt;
+  SimulationOptions o;
+  o.draws = draws;
+  o.seed = seed;
+  o.jobs = jobs;
+  return o;
 }
 
 void add_simulate_options(CLI::App* cmd, SimulateFlags* f) {

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,9 +73,8 @@ struct SimulateFlags {
   uint64_t draws = 0;  // 0: no simulation
   uint64_t seed = 1;
   unsigned jobs = 1;
-  // The options, or null when --simulate was not given.
-  const SimulationOptions* options();
-  SimulationOptions resolved;
+  // The options, or none when --simulate was not given.
+  std::optional<SimulationOptions> options() const;
 };
 void add_simulate_options(CLI::App* cmd, SimulateFlags* f);
 

@@ -21,7 +21,7 @@ struct DecideOptions {
   std::vector<std::string> cases;
 };
 
-int run_decide(DecideOptions& o) {
+int run_decide(const DecideOptions& o) {
   auto policy = load_engine(o.engine);
   if (!policy) return kExitUsage;
   const bool json = o.format == "json";
@@ -46,7 +46,8 @@ int run_decide(DecideOptions& o) {
       first = false;
     }
   };
-  bool failed = decide_case_files(policy, o.cases, o.engine.limits, json, o.simulate.options(), emit);
+  const std::optional<SimulationOptions> simulate = o.simulate.options();
+  bool failed = decide_case_files(policy, o.cases, o.engine.limits, json, simulate ? &*simulate : nullptr, emit);
   return failed ? kExitFailed : kExitOk;
 }
 

@@ -20,7 +20,7 @@ struct ExplainOptions {
   std::vector<std::string> cases;
 };
 
-int run_explain(ExplainOptions& o) {
+int run_explain(const ExplainOptions& o) {
   auto policy = load_engine(o.engine);
   if (!policy) return kExitUsage;
   const ExplainLevel level = *parse_explain_level(o.level);
@@ -38,7 +38,8 @@ int run_explain(ExplainOptions& o) {
       first = false;
     }
   };
-  bool failed = decide_case_files(policy, o.cases, o.engine.limits, json, o.simulate.options(), emit);
+  const std::optional<SimulationOptions> simulate = o.simulate.options();
+  bool failed = decide_case_files(policy, o.cases, o.engine.limits, json, simulate ? &*simulate : nullptr, emit);
   return failed ? kExitFailed : kExitOk;
 }
 

@@ -20,20 +20,20 @@ struct ReportOptions {
   SimulateFlags simulate;  // --simulate N: each case's section adds its simulation
 };
 
-int run_report(ReportOptions& o) {
+int run_report(const ReportOptions& o) {
   auto policy = load_engine(o.engine);
   if (!policy) return kExitUsage;
   const ReportPolicy info = report_policy_of(*policy, sha256_hex(policy->rules().resolved_text));
   std::string body;
   nlohmann::ordered_json records = nlohmann::ordered_json::array();
-  const SimulationOptions* simulate = o.simulate.options();
+  const std::optional<SimulationOptions> simulate = o.simulate.options();
   auto emit = [&](const CaseFacts& c, const Decision& d, const Simulation* sim) {
     nlohmann::ordered_json r = case_report_record(*policy, c, d);
     if (sim) r["simulation"] = simulation_json(*sim);
     body += case_section_html(r, info);
     records.push_back(std::move(r));
   };
-  bool failed = decide_case_files(policy, o.cases, o.engine.limits, false, simulate, emit);
+  bool failed = decide_case_files(policy, o.cases, o.engine.limits, false, simulate ? &*simulate : nullptr, emit);
   if (records.empty()) {
     std::cerr << "insource: report: no case could be decided, so no report was written\n";
     return kExitFailed;
